@@ -1,0 +1,188 @@
+"""compute, persist and visualize over the collection protocol.
+
+Every collection (Array, Bag, DataFrame, Series, Delayed) exposes
+``__chunkarray_graph__``, ``__chunkarray_keys__``, ``__chunkarray_finalize__`` and
+``__chunkarray_rebuild__`` (see :mod:`chunkarray.typing`). The functions here merge
+the graphs of all their arguments, so work shared between them runs once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from chunkarray import config
+from chunkarray.graph.graph import Graph
+from chunkarray.graph.keys import flatten_keys, key_name, pack_results
+from chunkarray.graph.optimize import cull, fuse_blockwise, fuse_linear
+from chunkarray.graph.order import order
+from chunkarray.runtime.scheduler import run
+from chunkarray.typing import Callback, Key, is_collection
+
+
+def _find_collections(value: Any, found: list[Any]) -> Any:
+    """Replace each collection inside ``value`` by its index in ``found``."""
+    if is_collection(value):
+        found.append(value)
+        return _Slot(len(found) - 1)
+    tp = type(value)
+    if tp in (list, tuple, set, frozenset):
+        return tp(_find_collections(v, found) for v in value)
+    if tp is dict:
+        return {k: _find_collections(v, found) for k, v in value.items()}
+    return value
+
+
+class _Slot:
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+def _fill(template: Any, results: list[Any]) -> Any:
+    tp = type(template)
+    if tp is _Slot:
+        return results[template.index]
+    if tp in (list, tuple, set, frozenset):
+        return tp(_fill(v, results) for v in template)
+    if tp is dict:
+        return {k: _fill(v, results) for k, v in template.items()}
+    return template
+
+
+def prepare(
+    collections: Sequence[Any], optimize_graph: bool = True
+) -> tuple[dict[Key, Any], list[Key], dict[Key, int]]:
+    """The tasks to run for ``collections``, their output keys and priorities."""
+    graph = Graph.merge(*(c.__chunkarray_graph__() for c in collections))
+    outputs: list[Key] = []
+    for c in collections:
+        outputs.extend(flatten_keys(c.__chunkarray_keys__()))
+    outputs = list(dict.fromkeys(outputs))
+    if optimize_graph:
+        graph = fuse_blockwise(graph, keep={key_name(k) for k in outputs})
+        tasks = fuse_linear(cull(graph, outputs), keep=outputs)
+    else:
+        tasks = cull(graph, outputs)
+    return tasks, outputs, order(tasks, outputs)
+
+
+def execute(
+    collections: Sequence[Any],
+    scheduler: Any = None,
+    num_workers: int | None = None,
+    optimize_graph: bool = True,
+    callbacks: Sequence[Callback] = (),
+) -> dict[Key, Any]:
+    """Run the graphs of ``collections``; the value of every output key."""
+    if not collections:
+        return {}
+    name = config.parse_scheduler(scheduler if scheduler is not None else config.get("scheduler"))
+    if num_workers is None:
+        workers = config.get("num_workers")
+    else:
+        workers = config.parse_num_workers(num_workers)
+    if name == "sync":
+        workers = 1
+    elif name != "threads":
+        raise NotImplementedError(
+            f"compute: scheduler={name!r} is not available yet; use 'threads' or 'sync'"
+        )
+    tasks, outputs, priority = prepare(collections, optimize_graph)
+    return run(tasks, outputs, priority, workers, callbacks)
+
+
+def compute(
+    *args: Any,
+    scheduler: Any = None,
+    num_workers: int | None = None,
+    optimize_graph: bool = True,
+    traverse: bool = True,
+) -> tuple[Any, ...]:
+    """Compute several collections at once, sharing their common work.
+
+    Arguments may be collections, plain values (returned unchanged) or
+    lists/tuples/dicts holding collections (returned with the same structure).
+    Returns a tuple with one result per argument.
+
+    Parameters
+    ----------
+    scheduler : {"threads", "sync"}, optional
+        Defaults to the ``scheduler`` setting.
+    num_workers : int, optional
+        Threads to use; defaults to the ``num_workers`` setting.
+    optimize_graph : bool
+        Fuse and cull the graph before running it.
+
+    Examples
+    --------
+    >>> import chunkarray as ca
+    >>> x = ca.delayed(sum)([1, 2, 3])
+    >>> ca.compute(x, [x, 4], {"a": x})
+    (6, [6, 4], {'a': 6})
+    """
+    found: list[Any] = []
+    if traverse:
+        templates = [_find_collections(a, found) for a in args]
+    else:
+        templates = []
+        for a in args:
+            if is_collection(a):
+                found.append(a)
+                templates.append(_Slot(len(found) - 1))
+            else:
+                templates.append(a)
+    values = execute(found, scheduler, num_workers, optimize_graph)
+    results = [
+        c.__chunkarray_finalize__(pack_results(c.__chunkarray_keys__(), values)) for c in found
+    ]
+    return tuple(_fill(t, results) for t in templates)
+
+
+def persist(
+    *args: Any,
+    scheduler: Any = None,
+    num_workers: int | None = None,
+    optimize_graph: bool = True,
+) -> tuple[Any, ...]:
+    """Compute collections and return the same collections over their results.
+
+    A persisted collection's graph has one task per output chunk (its value).
+
+    >>> import chunkarray as ca
+    >>> (p,) = ca.persist(ca.delayed(sum)([1, 2]))
+    >>> p.compute()
+    3
+    """
+    found = [a for a in args if is_collection(a)]
+    values = execute(found, scheduler, num_workers, optimize_graph)
+    out = []
+    for a in args:
+        if is_collection(a):
+            keys = flatten_keys(a.__chunkarray_keys__())
+            out.append(a.__chunkarray_rebuild__({k: values[k] for k in keys}))
+        else:
+            out.append(a)
+    return tuple(out)
+
+
+def visualize(*args: Any, filename: str | None = None, **kwargs: Any) -> Any:
+    """Draw the task graph of collections (see :func:`chunkarray.graph.dot.visualize`)."""
+    from chunkarray.graph.dot import visualize as draw
+
+    found: list[Any] = []
+    for a in args:
+        _find_collections(a, found)
+    return draw(found, filename=filename, **kwargs)
+
+
+def collection_method(function: Callable[..., tuple[Any, ...]]) -> Callable[..., Any]:
+    """``x.compute()`` / ``x.persist()`` from ``compute`` / ``persist``."""
+
+    def method(self: Any, **kwargs: Any) -> Any:
+        return function(self, **kwargs)[0]
+
+    method.__name__ = function.__name__
+    method.__doc__ = f"{function.__name__.capitalize()} this collection; see chunkarray.{function.__name__}."
+    return method

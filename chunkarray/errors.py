@@ -1,0 +1,44 @@
+"""The exception and warning hierarchy.
+
+Every error also inherits the builtin a user would catch, so ``except ValueError``
+keeps working: ``ChunkArrayValueError`` is both a ``ChunkArrayError`` and a
+``ValueError``.
+"""
+
+from __future__ import annotations
+
+
+class ChunkArrayError(Exception):
+    """Base of every error raised by chunkarray itself."""
+
+
+class ChunkArrayValueError(ChunkArrayError, ValueError):
+    """An argument has the right type but a value that is not accepted."""
+
+
+class ChunkArrayTypeError(ChunkArrayError, TypeError):
+    """An argument has a type that is not accepted."""
+
+
+class ConfigError(ChunkArrayValueError):
+    """A setting has a value that cannot be parsed."""
+
+
+class GraphError(ChunkArrayValueError):
+    """A task graph is malformed: a cycle, or a reference to a missing key."""
+
+
+class MissingDependencyError(ChunkArrayError, ImportError):
+    """An optional package or program is needed but absent."""
+
+
+class ChunkNotFoundError(ChunkArrayError, FileNotFoundError):
+    """A chunk or a stored array could not be found where it was expected."""
+
+
+class ChunkArrayWarning(UserWarning):
+    """Base of every warning emitted by chunkarray."""
+
+
+class PerformanceWarning(ChunkArrayWarning):
+    """A computation will work but will be slow or use much memory."""

@@ -1,0 +1,1 @@
+"""The graph layer: keys, tasks, layers, Blockwise, Graph, optimizations, ordering."""

@@ -1,0 +1,233 @@
+"""The threaded scheduler: runs a dict of tasks on a bounded pool of threads.
+
+Policy
+------
+Workers schedule themselves: each worker (the calling thread plus
+``num_workers - 1`` pool threads) takes the lock, records the results of the batch
+it just ran, takes the next batch of ready tasks by priority, releases the lock and
+runs them. There is no per-task future, queue or lock: the lock is taken once per
+batch. Batches are large only while tasks are tiny (under a millisecond), so
+expensive tasks are still spread one by one over the workers.
+
+State (:class:`RunState`)
+-------------------------
+``waiting``: key -> number of dependencies not yet finished; ``ready``: a heap of
+``(priority, key)``; ``values``: results still needed; ``needed``: key -> number of
+dependents not yet run (a result is dropped when it reaches 0, unless it is an
+output); ``running``: tasks handed out.
+
+Invariants: a task is handed out once, only when all its dependencies are in
+``values``; ``values`` holds only results with a pending dependent or requested as
+outputs; after the first error or an interrupt no new task starts, and ``run``
+returns only once every worker has left the run.
+
+Worked example: for ``z = x * y`` where ``y`` reads ``x``, ``x`` runs first; when
+``y`` is done, ``x`` is still needed by ``z``; when ``z`` is done, both are dropped.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from chunkarray.runtime.pool import get_pool
+from chunkarray.typing import Callback, Key, Runnable
+
+_TINY = 0.001  # seconds: tasks faster than this are handed out in batches
+_MAX_BATCH = 64
+
+
+class RunState:
+    """The bookkeeping of one run; every method is called with ``lock`` held."""
+
+    def __init__(
+        self,
+        tasks: Mapping[Key, Runnable],
+        outputs: Iterable[Key],
+        priority: Mapping[Key, int],
+        num_workers: int,
+        callbacks: Sequence[Callback] = (),
+    ) -> None:
+        self.tasks = tasks
+        self.priority = priority
+        self.num_workers = num_workers
+        self.callbacks = callbacks
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
+        self.values: dict[Key, Any] = {}
+        self.outputs = set(outputs)
+        self.waiting: dict[Key, int] = {}
+        self.dependents: dict[Key, list[Key]] = {}
+        self.needed: dict[Key, int] = {}
+        self.remaining = len(tasks)
+        self.total = len(tasks)
+        self.running = 0
+        self.error: BaseException | None = None
+        self.error_key: Key | None = None
+        self.tiny = True
+        ready: list[tuple[int, Key]] = []
+        dependents = self.dependents
+        for key, task in tasks.items():
+            deps = task.dependencies
+            if deps:
+                self.waiting[key] = len(deps)
+                for d in deps:
+                    lst = dependents.get(d)
+                    if lst is None:
+                        dependents[d] = [key]
+                    else:
+                        lst.append(key)
+            else:
+                ready.append((priority[key], key))
+        self.needed = {k: len(v) for k, v in dependents.items()}
+        heapq.heapify(ready)
+        self.ready = ready
+
+    @property
+    def stopped(self) -> bool:
+        return self.error is not None or self.remaining == 0
+
+    def take_batch(self) -> list[tuple[Key, Runnable]]:
+        """Pop the next tasks to run by one worker."""
+        ready = self.ready
+        n = 1
+        if self.tiny:
+            n = min(_MAX_BATCH, max(1, len(ready) // self.num_workers))
+        tasks = self.tasks
+        batch = []
+        for _ in range(min(n, len(ready))):
+            key = heapq.heappop(ready)[1]
+            batch.append((key, tasks[key]))
+        self.running += len(batch)
+        return batch
+
+    def finish(self, done: list[tuple[Key, Any]], elapsed: float) -> None:
+        """Record finished tasks, release inputs no longer needed, wake workers."""
+        values, waiting, needed, ready = self.values, self.waiting, self.needed, self.ready
+        dependents, priority, outputs = self.dependents, self.priority, self.outputs
+        for key, value in done:
+            values[key] = value
+            for dep in self.tasks[key].dependencies:
+                left = needed[dep] - 1
+                needed[dep] = left
+                if left == 0 and dep not in outputs:
+                    del values[dep]
+            for child in dependents.get(key, ()):
+                left = waiting[child] - 1
+                if left:
+                    waiting[child] = left
+                else:
+                    del waiting[child]
+                    heapq.heappush(ready, (priority[child], child))
+        n = len(done)
+        self.running -= n
+        self.remaining -= n
+        if n and elapsed / n > _TINY:
+            self.tiny = False
+        for cb in self.callbacks:
+            for key, _ in done:
+                cb.on_task_end(key, self.total - self.remaining, self.total)
+        if ready or self.remaining == 0:
+            self.cond.notify_all()
+
+    def fail(self, key: Key | None, error: BaseException) -> None:
+        if self.error is None:
+            self.error = error
+            self.error_key = key
+        self.cond.notify_all()
+
+
+def work(state: RunState) -> None:
+    """One worker's loop: finish the last batch, take the next, run it."""
+    done: list[tuple[Key, Any]] = []
+    elapsed = 0.0
+    values = state.values
+    cond = state.cond
+    while True:
+        with cond:
+            if done:
+                state.finish(done, elapsed)
+                done = []
+            while not state.ready and not state.stopped:
+                cond.wait()
+            if state.stopped:
+                return
+            batch = state.take_batch()
+        start = time.perf_counter()
+        for key, task in batch:
+            if state.error is not None:
+                with cond:
+                    state.running -= len(batch) - len(done)
+                return
+            try:
+                done.append((key, task.execute(values)))
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+                with cond:
+                    state.running -= len(batch) - len(done)
+                    state.fail(key, exc)
+                return
+        elapsed = time.perf_counter() - start
+
+
+def run(
+    tasks: Mapping[Key, Runnable],
+    outputs: Sequence[Key],
+    priority: Mapping[Key, int],
+    num_workers: int = 1,
+    callbacks: Sequence[Callback] = (),
+) -> dict[Key, Any]:
+    """Run ``tasks`` and return the values of ``outputs``.
+
+    ``num_workers == 1`` runs everything in the calling thread. The first error
+    stops the run and is re-raised here with its traceback and a note naming the
+    failing key; KeyboardInterrupt stops the helpers before it propagates.
+
+    >>> from chunkarray.graph.task import Literal
+    >>> run({"a": Literal(1)}, ["a"], {"a": 0})
+    {'a': 1}
+    """
+    state = RunState(tasks, outputs, priority, num_workers, callbacks)
+    for cb in callbacks:
+        cb.on_start(state.total)
+    helpers = []
+    if num_workers > 1 and state.total > 1:
+        pool = get_pool(num_workers - 1)
+        helpers = [pool.submit(work, state) for _ in range(min(num_workers - 1, state.total))]
+    try:
+        work(state)
+    except BaseException as exc:  # KeyboardInterrupt, or an error in the bookkeeping
+        with state.cond:
+            state.fail(None, exc)
+    _wait_for(helpers, state)
+    for cb in callbacks:
+        cb.on_finish(state.error)
+    if state.error is not None:
+        raise _with_key_note(state.error, state.error_key)
+    return {k: state.values[k] for k in outputs}
+
+
+def _wait_for(helpers: list[Any], state: RunState) -> None:
+    """Wait until every helper has left the run; helpers still queued are cancelled."""
+    for fut in helpers:
+        if fut.cancel():
+            continue
+        while True:
+            try:
+                fut.result()
+                break
+            except KeyboardInterrupt as exc:  # a second Ctrl-C while stopping
+                with state.cond:
+                    state.fail(None, exc)
+            except BaseException:  # noqa: BLE001 - errors were recorded in the state
+                break
+
+
+def _with_key_note(error: BaseException, key: Key | None) -> BaseException:
+    if key is not None:
+        note = f"chunkarray: raised while running task {key!r}"
+        if note not in getattr(error, "__notes__", ()):
+            error.add_note(note)
+    return error

@@ -1,0 +1,67 @@
+"""Type aliases and the protocols between layers.
+
+The runtime never imports the graph layer: it runs any mapping of keys to objects
+that satisfy :class:`Runnable`, and reports to objects that satisfy
+:class:`Callback`. Collections satisfy :class:`Collection`, the only thing
+``compute``, ``persist`` and ``visualize`` speak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from typing import Any, Protocol, TypeAlias, runtime_checkable
+
+Key: TypeAlias = Hashable
+"""A task key: a plain string name, or a tuple ``(name, *block_index)``."""
+
+Shape: TypeAlias = tuple[int, ...]
+Chunks: TypeAlias = tuple[tuple[float, ...], ...]
+"""Block sizes per axis; ``nan`` where a size is unknown until computed."""
+
+
+class Runnable(Protocol):
+    """What the scheduler runs: a unit of work with the keys it reads."""
+
+    @property
+    def dependencies(self) -> frozenset[Key]: ...
+
+    def execute(self, values: Mapping[Key, Any]) -> Any: ...
+
+
+class Callback(Protocol):
+    """Receiver of scheduler events; every method is optional in practice."""
+
+    def on_start(self, total: int) -> None: ...
+
+    def on_task_end(self, key: Key, done: int, total: int) -> None: ...
+
+    def on_finish(self, error: BaseException | None) -> None: ...
+
+
+@runtime_checkable
+class Collection(Protocol):
+    """The collection protocol (see DESIGN.md).
+
+    ``__chunkarray_graph__`` returns the graph, ``__chunkarray_keys__`` the output
+    keys (possibly nested lists, in block order), ``__chunkarray_finalize__``
+    turns the matching nested results into one value, and
+    ``__chunkarray_rebuild__`` makes the same collection over already computed
+    values (a mapping from output key to value).
+    """
+
+    def __chunkarray_graph__(self) -> Any: ...
+
+    def __chunkarray_keys__(self) -> Any: ...
+
+    def __chunkarray_finalize__(self, results: Any) -> Any: ...
+
+    def __chunkarray_rebuild__(self, values: Mapping[Key, Any]) -> Any: ...
+
+
+def is_collection(value: object) -> bool:
+    """True if ``value`` speaks the collection protocol.
+
+    >>> is_collection(3)
+    False
+    """
+    return hasattr(type(value), "__chunkarray_graph__")
