@@ -72,7 +72,7 @@ def execute(
     collections: Sequence[Any],
     scheduler: Any = None,
     num_workers: int | None = None,
-    optimize_graph: bool = True,
+    optimize_graph: bool | None = None,
     callbacks: Sequence[Callback] = (),
 ) -> dict[Key, Any]:
     """Run the graphs of ``collections``; the value of every output key."""
@@ -89,7 +89,9 @@ def execute(
         raise NotImplementedError(
             f"compute: scheduler={name!r} is not available yet; use 'threads' or 'sync'"
         )
-    tasks, outputs, priority = prepare(collections, optimize_graph)
+    if optimize_graph is None:
+        optimize_graph = config.get("optimize_graph")
+    tasks, outputs, priority = prepare(collections, bool(optimize_graph))
     return run(tasks, outputs, priority, workers, callbacks)
 
 
@@ -97,7 +99,7 @@ def compute(
     *args: Any,
     scheduler: Any = None,
     num_workers: int | None = None,
-    optimize_graph: bool = True,
+    optimize_graph: bool | None = None,
     traverse: bool = True,
 ) -> tuple[Any, ...]:
     """Compute several collections at once, sharing their common work.
@@ -112,8 +114,8 @@ def compute(
         Defaults to the ``scheduler`` setting.
     num_workers : int, optional
         Threads to use; defaults to the ``num_workers`` setting.
-    optimize_graph : bool
-        Fuse and cull the graph before running it.
+    optimize_graph : bool, optional
+        Fuse the graph before running it; the ``optimize_graph`` setting by default.
 
     Examples
     --------
@@ -144,7 +146,7 @@ def persist(
     *args: Any,
     scheduler: Any = None,
     num_workers: int | None = None,
-    optimize_graph: bool = True,
+    optimize_graph: bool | None = None,
 ) -> tuple[Any, ...]:
     """Compute collections and return the same collections over their results.
 

@@ -102,8 +102,7 @@ class Delayed:
             raise ChunkArrayTypeError(
                 "Delayed objects of unspecified length are not iterable; pass nout= to delayed"
             )
-        for i in range(self._length):
-            yield self[i]
+        return iter([self[i] for i in range(self._length)])
 
     def __getattr__(self, attr: str) -> Any:
         if attr.startswith("_"):
@@ -151,8 +150,12 @@ class _DelayedAttr(Delayed):
         object.__setattr__(self, "_attr", attr)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Delayed:
-        method = operator.methodcaller(self._attr, *args, **kwargs)
-        return call(method, (self._owner,), {}, pure=False, name=self._attr)
+        return call(_call_method, (self._owner, self._attr, *args), kwargs, pure=False,
+                    name=self._attr)
+
+
+def _call_method(obj: Any, attr: str, *args: Any, **kwargs: Any) -> Any:
+    return getattr(obj, attr)(*args, **kwargs)
 
 
 def _apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -247,8 +250,11 @@ def _key_view(value: Any) -> Any:
     return value
 
 
+_DECORATOR = object()  # obj's default: ``@delayed(pure=True)`` form
+
+
 def delayed(
-    obj: Any = None,
+    obj: Any = _DECORATOR,
     name: str | None = None,
     pure: bool | None = None,
     nout: int | None = None,
@@ -279,7 +285,7 @@ def delayed(
     >>> delayed([inc(1), 5]).compute()
     [2, 5]
     """
-    if obj is None:
+    if obj is _DECORATOR:
         return lambda f: delayed(f, name=name, pure=pure, nout=nout, traverse=traverse)
     if isinstance(obj, Delayed):
         return obj

@@ -32,6 +32,10 @@ class MissingDependencyError(ChunkArrayError, ImportError):
     """An optional package or program is needed but absent."""
 
 
+class RenderError(ChunkArrayError, RuntimeError):
+    """An external program (Graphviz's ``dot``) failed to draw a picture."""
+
+
 class ChunkNotFoundError(ChunkArrayError, FileNotFoundError):
     """A chunk or a stored array could not be found where it was expected."""
 

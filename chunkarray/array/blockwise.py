@@ -14,6 +14,7 @@ array([[ 0,  2,  4],
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
@@ -64,7 +65,7 @@ def blockwise(
     for value, ind in pairs:
         if isinstance(value, Array) and ind is not None:
             for letter, c in zip(ind, value.chunks):
-                if letter not in letter_chunks or len(letter_chunks[letter]) == 1:
+                if letter not in letter_chunks or letter_chunks[letter] == (1,):
                     letter_chunks[letter] = c
     for letter, size in (new_axes or {}).items():
         letter_chunks[letter] = (size,)
@@ -81,7 +82,8 @@ def blockwise(
     name = name or make_name(_label(func), func, out_ind, pairs, kwargs, new_axes, concatenate)
     inputs = [(v.name, ind) if isinstance(v, Array) and ind is not None else (v, ind)
               for v, ind in pairs]
-    numblocks = {v.name: v.numblocks for v, ind in pairs if isinstance(v, Array) and ind}
+    numblocks = {v.name: v.numblocks for v, ind in pairs
+                 if isinstance(v, Array) and ind is not None}
     layer = Blockwise(
         name, out_ind, func, inputs, numblocks,
         kwargs=kwargs, new_axes=new_axes,
@@ -109,6 +111,14 @@ def _align(pairs: list[tuple[Any, str | None]]) -> list[tuple[Any, str | None]]:
                     per_letter.setdefault(letter, []).append(c)
     target = {}
     for letter, cs in per_letter.items():
+        if any(math.isnan(x) for c in cs for x in c):
+            # Unknown sizes cannot be rechunked: the blocks must correspond one to one.
+            if len({len(c) for c in cs}) > 1:
+                raise ChunkArrayValueError(
+                    f"blockwise: index {letter!r} has unknown chunk sizes and different "
+                    f"numbers of blocks in different inputs; call compute_chunk_sizes() first"
+                )
+            continue
         sizes = {sum(c) for c in cs}
         if len(sizes) > 1:
             raise ChunkArrayValueError(
@@ -118,7 +128,7 @@ def _align(pairs: list[tuple[Any, str | None]]) -> list[tuple[Any, str | None]]:
     out = []
     for value, ind in pairs:
         if isinstance(value, Array) and ind is not None:
-            want = tuple(target.get(letter, c) if (len(c) > 1 or sum(c) > 1) else c
+            want = tuple(target.get(letter, c) if (len(c) > 1 or not sum(c) <= 1) else c
                          for letter, c in zip(ind, value.chunks))
             if want != value.chunks:
                 value = value.rechunk(want)

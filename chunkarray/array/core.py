@@ -148,7 +148,8 @@ class Array:
         )
 
     def __chunkarray_tokenize__(self) -> Any:
-        return ("Array", self._name, self._chunks, str(self._dtype))
+        # The name is already a token of the inputs; chunks are summarised cheaply.
+        return ("Array", self._name, self.numblocks, str(self._dtype))
 
     # -- the collection protocol --
     def __chunkarray_graph__(self) -> Graph:
@@ -189,6 +190,10 @@ class Array:
                 f"{ufunc.__name__}: out= is not supported on chunkarray arrays (they are "
                 f"immutable); use the returned array"
             )
+        if method == "__call__" and ufunc is np.matmul:
+            from chunkarray.array.linalg import matmul
+
+            return matmul(*inputs, **kwargs)
         if method == "__call__":
             return elementwise.apply_ufunc(ufunc, *inputs, **kwargs)
         if method == "reduce" and ufunc in elementwise.UFUNC_REDUCTIONS:

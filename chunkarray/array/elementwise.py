@@ -14,6 +14,7 @@ chunkarray.Array<add, shape=(4,), dtype=float64, chunksize=(2,), chunks=2, tasks
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 from functools import partial
@@ -38,15 +39,24 @@ def _shape_of(value: Any) -> tuple[int, ...]:
     return tuple(getattr(value, "shape", ()))
 
 
-def _broadcast_shape(args: list[Any]) -> tuple[int, ...]:
+def _broadcast_shape(args: list[Any]) -> tuple[Any, ...]:
+    """NumPy's broadcast shape; an unknown (nan) length matches any length."""
     shapes = [_shape_of(a) for a in args]
-    try:
-        return tuple(np.broadcast_shapes(*shapes))
-    except ValueError:
-        shown = " ".join(str(s) for s in shapes)
-        raise ChunkArrayValueError(
-            f"operands could not be broadcast together with shapes {shown}"
-        ) from None
+    ndim = max((len(s) for s in shapes), default=0)
+    out: list[Any] = []
+    for axis in range(ndim):
+        sizes = [s[axis - ndim + len(s)] for s in shapes if axis - ndim + len(s) >= 0]
+        known = {n for n in sizes if not math.isnan(n) and n != 1}
+        if len(known) > 1:
+            shown = " ".join(str(s) for s in shapes)
+            raise ChunkArrayValueError(
+                f"operands could not be broadcast together with shapes {shown}"
+            )
+        if any(math.isnan(n) for n in sizes):
+            out.append(math.nan)
+        else:
+            out.append(known.pop() if known else (1 if sizes else 1))
+    return tuple(out)
 
 
 def _as_arrays(args: list[Any], shape: tuple[int, ...]) -> list[Any]:

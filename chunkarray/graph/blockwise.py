@@ -30,7 +30,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from chunkarray.errors import ChunkArrayValueError
 from chunkarray.graph.layer import Layer
-from chunkarray.graph.task import Ref, Task
+from chunkarray.graph.keys import key_name
+from chunkarray.graph.task import Ref, Task, find_refs
 from chunkarray.typing import Key
 
 
@@ -93,14 +94,23 @@ class Blockwise(Layer):
         self.letter_blocks = letter_blocks
         self.out_numblocks = tuple(letter_blocks.get(c, 1) for c in out_ind)
         deps = {v for v, ind in self.inputs if ind is not None and _is_layer_input(v, numblocks)}
-        for v in self.kwargs.values():
-            if type(v) is Ref:
-                deps.add(v.key[0] if type(v.key) is tuple else v.key)
+        refs: set[Key] = set()
+        find_refs(self.kwargs, refs)
+        for v, ind in self.inputs:
+            if ind is None:
+                find_refs(v, refs)
+        deps.update(key_name(k) for k in refs)
+        self.has_literal_refs = bool(refs)
         self.dependencies = frozenset(deps)
 
     def _input_numblocks(self, value: Any) -> tuple[int, ...]:
         if _is_layer_input(value, self.numblocks):
             return tuple(self.numblocks[value])
+        if not isinstance(value, BlockValues):
+            raise ChunkArrayValueError(
+                f"Blockwise {self.name!r}: input {value!r} has an index but is neither a "
+                f"layer named in numblocks nor BlockValues"
+            )
         return tuple(value.numblocks)
 
     def _letter_blocks(self) -> dict[str, int]:
@@ -191,7 +201,7 @@ class Blockwise(Layer):
         """
         uses = [ind for v, ind in self.inputs if ind is not None and v == producer
                 and _is_layer_input(v, self.numblocks)]
-        if any(type(v) is Ref for v in self.kwargs.values()):
+        if self.has_literal_refs:
             return False
         return (
             len(uses) >= 1

@@ -21,7 +21,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from chunkarray.errors import ChunkArrayError, ChunkArrayValueError, MissingDependencyError
+from chunkarray.errors import (
+    ChunkArrayError, ChunkArrayValueError, MissingDependencyError, RenderError,
+)
 from chunkarray.graph.graph import Graph
 from chunkarray.graph.keys import flatten_keys, key_name, key_prefix
 from chunkarray.graph.optimize import fuse_blockwise, fuse_linear, topological_layers
@@ -29,7 +31,7 @@ from chunkarray.graph.order import order
 from chunkarray.graph.task import Alias, Literal, task_label
 from chunkarray.typing import Key
 
-__all__ = ["GraphPicture", "MAX_TASKS", "visualize"]
+__all__ = ["MAX_TASKS", "GraphPicture", "visualize"]
 
 MAX_TASKS = 500  # above this, level="auto" draws layers: dot gets slow and the picture unreadable
 FORMATS = frozenset({"dot", "svg", "png", "pdf", "jpg", "jpeg", "gif", "ps"})
@@ -42,7 +44,7 @@ class GraphPicture:
     Jupyter shows the picture if there is one or Graphviz can draw it, else the repr.
     """
 
-    __slots__ = ("dot", "data", "format", "path", "_svg", "_drawn")
+    __slots__ = ("_drawn", "_svg", "data", "dot", "format", "path")
 
     def __init__(self, dot: str, data: bytes | None, format: str | None, path: Path | None):
         self.dot, self.data, self.format, self.path = dot, data, format, path
@@ -119,12 +121,12 @@ def visualize(
     --------
     >>> import chunkarray as ca
     >>> inc = ca.delayed(lambda x: x + 1, name="inc", pure=True)
-    >>> print(visualize([inc(1)], rankdir="LR").dot)
+    >>> print(visualize([inc(1)], rankdir="LR").dot, end="")
     digraph chunkarray {
       graph [rankdir="LR"];
       node [fontname="Helvetica"];
-      d0 [label="inc", shape=box, tooltip="inc-..."];
-      f0 [label="<lambda>", shape=ellipse];
+      d0 [label="inc", shape="box", tooltip="inc-..."];
+      f0 [label="<lambda>", shape="ellipse"];
       f0 -> d0;
     }
     """
@@ -161,12 +163,7 @@ def _check(argument: str, value: Any, allowed: Sequence[Any]) -> None:
 
 
 def parse_target(filename: Any, format: str | None) -> tuple[str | None, Path | None]:
-    """The format and the path to write.
-
-    >>> [(fmt, path and path.name) for fmt, path in (parse_target("z", None),
-    ...  parse_target("z.dot", None), parse_target(None, "png"))]
-    [('svg', 'z.svg'), ('dot', 'z.dot'), ('png', None)]
-    """
+    """The format and the path to write: ``("svg", Path("z.svg"))`` for ``"z"``."""
     if format is not None:
         format = str(format).lower().lstrip(".")
         _check("format", format, sorted(FORMATS))
@@ -198,48 +195,49 @@ def _cull(graph: Graph, keys: Iterable[Key], limit: int | None) -> dict[Key, Any
     return tasks
 
 
-def task_dot(tasks: Mapping[Key, Any], outputs: list[Key], color: str | None,
-             attrs: Mapping[str, Any]) -> str:
+def task_dot(
+    tasks: Mapping[Key, Any], outputs: list[Key], color: str | None, attrs: Mapping[str, Any]
+) -> str:
     """DOT text with a box per key and an ellipse per function call."""
     priority = order(tasks, outputs)
     keys = sorted(tasks, key=priority.__getitem__)
     ids = {k: i for i, k in enumerate(keys)}
     layers = {n: i for i, n in enumerate(dict.fromkeys(key_name(k) for k in keys))}
-    lines, edges = _header(attrs), []
+    lines, edges = _header(attrs), list[str]()
     for key in keys:
         task, i = tasks[key], ids[key]
         fill = _fill(color, priority[key], len(keys), layers[key_name(key)])
-        lines.append(_node(f"d{i}", _key_label(key), "box", fill, tooltip=str(key)))
+        lines.append(_node(f"d{i}", fill, label=_key_label(key), shape="box", tooltip=str(key)))
         deps = sorted(task.dependencies, key=ids.__getitem__)
         if type(task) is Alias:
             edges.extend(f"  d{ids[d]} -> d{i};" for d in deps)
         elif type(task) is not Literal:
-            lines.append(_node(f"f{i}", task_label(task), "ellipse", fill))
+            lines.append(_node(f"f{i}", fill, label=task_label(task), shape="ellipse"))
             edges.extend(f"  d{ids[d]} -> f{i};" for d in deps)
             edges.append(f"  f{i} -> d{i};")
     return "\n".join([*lines, *edges, "}"]) + "\n"
 
 
-def layer_dot(graph: Graph, outputs: list[Key], color: str | None,
-              attrs: Mapping[str, Any]) -> str:
+def layer_dot(graph: Graph, outputs: list[Key], color: str | None, attrs: Mapping[str, Any]) -> str:
     """DOT text with one box per layer that ``outputs`` need, labelled with its task count."""
     layers = graph.layers
     deps = graph.dependencies
     needed: dict[str, frozenset[str]] = {}
-    stack = list(dict.fromkeys(graph.layer_of(k).name for k in outputs))
+    owners = (n if (n := key_name(k)) in layers else graph.layer_of(k).name for k in outputs)
+    stack = list(dict.fromkeys(owners))
     while stack:
         name = stack.pop()
         if name not in needed:
             needed[name] = reads = deps[name] | _task_layers(graph, layers[name])
-            stack.extend(reads - needed.keys())
+            stack.extend(r for r in reads if r not in needed)
     names = topological_layers(needed)
     ids = {n: i for i, n in enumerate(names)}
     lines = _header(attrs)
     for i, name in enumerate(names):
-        n = len(layers[name])
-        label = f"{_short(layers[name].label)}\n{n} task{'s' * (n != 1)}"
+        count = len(layers[name])
+        label = f"{_short(layers[name].label)}\n{count} task{'s' * (count != 1)}"
         fill = _fill(color, i, len(names), i)
-        lines.append(_node(f"l{i}", label, "box", fill, rounded=True, tooltip=name))
+        lines.append(_node(f"l{i}", fill, "rounded", label=label, shape="box", tooltip=name))
     for i, name in enumerate(names):
         lines.extend(f"  l{ids[d]} -> l{i};" for d in sorted(needed[name], key=ids.__getitem__))
     return "\n".join([*lines, "}"]) + "\n"
@@ -276,15 +274,17 @@ def _quote(text: str) -> str:
     """``text`` as a quoted DOT string shown literally (Graphviz reads ``\\`` escapes)."""
     text = text.replace("\\", "\\\\").replace('"', '\\"')
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-    return '"' + "".join(c if c.isprintable() or c == "\\" else " " for c in text) + '"'
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else " " for c in text)
+    return f'"{text}"'
 
 
-def _node(node_id: str, label: str, shape: str, fill: str | None, rounded: bool = False,
-          tooltip: str | None = None) -> str:
-    style = ",".join(s for s, on in (("rounded", rounded), ("filled", fill is not None)) if on)
-    attrs = [f"label={_quote(label)}", f"shape={shape}", style and f'style="{style}"',
-             fill and f'fillcolor="{fill}"', tooltip and f"tooltip={_quote(tooltip)}"]
-    return f"  {node_id} [{', '.join(a for a in attrs if a)}];"
+def _node(node_id: str, fill: str | None, style: str = "", **attrs: str) -> str:
+    if fill is not None:
+        style, attrs["fillcolor"] = f"{style},filled".lstrip(","), fill
+    if style:
+        attrs["style"] = style
+    return f"  {node_id} [{', '.join(f'{k}={_quote(v)}' for k, v in attrs.items())}];"
 
 
 def _fill(color: str | None, rank: int, ranks: int, layer: int) -> str | None:
@@ -308,9 +308,10 @@ def render(text: str, format: str) -> bytes:
             "install graphviz` or `brew install graphviz`; writing DOT text instead "
             "(filename='graph.dot' or format='dot') needs nothing."
         )
-    done = subprocess.run([exe, f"-T{format}"], input=text.encode("utf-8"), capture_output=True)
+    args = [exe, f"-T{format}"]
+    done = subprocess.run(args, input=text.encode("utf-8"), capture_output=True, check=False)
     if done.returncode != 0:
-        raise ChunkArrayError(
+        raise RenderError(
             f"visualize: `dot -T{format}` failed ({done.returncode}): "
             f"{done.stderr.decode('utf-8', 'replace').strip()}"
         )

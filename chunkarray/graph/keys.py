@@ -1,10 +1,10 @@
 """Keys: ``name`` or ``(name, *block_index)``.
 
->>> key_name(("sum-aggregate-3f2a", 0, 1))
-'sum-aggregate-3f2a'
+>>> key_name(("sum-aggregate-3f2a9c01", 0, 1))
+'sum-aggregate-3f2a9c01'
 >>> key_name("lazy_exponent-05d8")
 'lazy_exponent-05d8'
->>> key_prefix("sum-aggregate-3f2a")
+>>> key_prefix("sum-aggregate-3f2a9c01")
 'sum-aggregate'
 """
 

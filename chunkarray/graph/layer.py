@@ -11,9 +11,10 @@ costs three tasks.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from chunkarray.graph.keys import key_name, key_prefix
 from chunkarray.typing import Key
 
 
@@ -49,8 +50,6 @@ class Layer(ABC):
     @property
     def label(self) -> str:
         """A short name for pictures: the name without its token."""
-        from chunkarray.graph.keys import key_prefix
-
         return key_prefix(self.name)
 
     def materialize(self) -> dict[Key, Any]:
@@ -70,10 +69,15 @@ class MaterializedLayer(Layer):
     __slots__ = ("name", "tasks", "dependencies")
 
     def __init__(
-        self, name: str, tasks: Mapping[Key, Any], dependencies: frozenset[str] = frozenset()
+        self, name: str, tasks: Mapping[Key, Any], dependencies: Iterable[str] | None = None
     ) -> None:
         self.name = name
         self.tasks = dict(tasks)
+        if dependencies is None:
+            # Found from the tasks: the layers owning the keys they read.
+            own = {key_name(k) for k in self.tasks}
+            dependencies = {key_name(d) for t in self.tasks.values() for d in t.dependencies}
+            dependencies -= own
         self.dependencies = frozenset(dependencies)
 
     def keys(self) -> Iterator[Key]:

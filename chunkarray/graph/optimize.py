@@ -110,18 +110,28 @@ class FusedBlockwise(Layer):
         return len(self.root)
 
     def task(self, key: Key) -> Any:
+        # Depth-first post-order over member tasks (iterative: chains may be long).
         steps: list[tuple[Key, Any]] = []
-        seen: set[Key] = set()
-        self._visit(key, self.root.task(key), steps, seen)
+        seen: set[Key] = {key}
+        stack: list[tuple[Key, Any, list[Key]]] = [(key, self.root.task(key), [])]
+        stack[-1][2].extend(self._member_deps(stack[-1][1], seen))
+        while stack:
+            k, task, pending = stack[-1]
+            if pending:
+                dep = pending.pop()
+                if dep in seen:
+                    continue
+                seen.add(dep)
+                dep_task = self.members[key_name(dep)].task(dep)
+                stack.append((dep, dep_task, self._member_deps(dep_task, seen)))
+            else:
+                stack.pop()
+                steps.append((k, task))
         return Fused(steps)
 
-    def _visit(self, key: Key, task: Any, steps: list[tuple[Key, Any]], seen: set[Key]) -> None:
-        seen.add(key)
-        for dep in sorted(task.dependencies, key=repr):
-            member = self.members.get(key_name(dep))
-            if member is not None and dep not in seen:
-                self._visit(dep, member.task(dep), steps, seen)
-        steps.append((key, task))
+    def _member_deps(self, task: Any, seen: set[Key]) -> list[Key]:
+        deps = [d for d in task.dependencies if key_name(d) in self.members and d not in seen]
+        return sorted(deps, key=repr, reverse=True)
 
     def __repr__(self) -> str:
         return f"FusedBlockwise({self.name!r}, {len(self.members) + 1} layers)"

@@ -179,7 +179,15 @@ class Fused:
         local = _Overlay(values)
         result = None
         for key, task in self.steps:
-            result = task.execute(local)
+            try:
+                result = task.execute(local)
+            except BaseException as exc:
+                if not hasattr(exc, "_chunkarray_key"):
+                    try:
+                        exc._chunkarray_key = key  # type: ignore[union-attr]
+                    except AttributeError:
+                        pass
+                raise
             local.own[key] = result
         return result
 

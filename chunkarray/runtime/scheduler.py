@@ -7,7 +7,9 @@ Workers schedule themselves: each worker (the calling thread plus
 it just ran, takes the next batch of ready tasks by priority, releases the lock and
 runs them. There is no per-task future, queue or lock: the lock is taken once per
 batch. Batches are large only while tasks are tiny (under a millisecond), so
-expensive tasks are still spread one by one over the workers.
+expensive tasks are still spread one by one over the workers, and a batch holds
+only tasks of consecutive priorities, so batching never runs a task before one
+that the static order puts first.
 
 State (:class:`RunState`)
 -------------------------
@@ -97,9 +99,12 @@ class RunState:
         if self.tiny:
             n = min(_MAX_BATCH, max(1, len(ready) // self.num_workers))
         tasks = self.tasks
-        batch = []
-        for _ in range(min(n, len(ready))):
-            key = heapq.heappop(ready)[1]
+        prio, key = heapq.heappop(ready)
+        batch = [(key, tasks[key])]
+        # Only consecutive priorities join a batch: a gap is a task not yet ready
+        # that must run before the rest, so batching never reorders the run.
+        while len(batch) < n and ready and ready[0][0] == prio + 1:
+            prio, key = heapq.heappop(ready)
             batch.append((key, tasks[key]))
         self.running += len(batch)
         return batch
@@ -127,9 +132,12 @@ class RunState:
         self.remaining -= n
         if n and elapsed / n > _TINY:
             self.tiny = False
-        for cb in self.callbacks:
+        if self.callbacks:
+            count = self.total - self.remaining - n
             for key, _ in done:
-                cb.on_task_end(key, self.total - self.remaining, self.total)
+                count += 1
+                for cb in self.callbacks:
+                    cb.on_task_end(key, count, self.total)
         if ready or self.remaining == 0:
             self.cond.notify_all()
 
@@ -172,6 +180,15 @@ def work(state: RunState) -> None:
         elapsed = time.perf_counter() - start
 
 
+def _help(state: RunState) -> None:
+    """A pool thread's share of a run; any error of its own stops the run."""
+    try:
+        work(state)
+    except BaseException as exc:  # noqa: BLE001 - reported through the run state
+        with state.cond:
+            state.fail(None, exc)
+
+
 def run(
     tasks: Mapping[Key, Runnable],
     outputs: Sequence[Key],
@@ -192,11 +209,12 @@ def run(
     state = RunState(tasks, outputs, priority, num_workers, callbacks)
     for cb in callbacks:
         cb.on_start(state.total)
-    helpers = []
-    if num_workers > 1 and state.total > 1:
-        pool = get_pool(num_workers - 1)
-        helpers = [pool.submit(work, state) for _ in range(min(num_workers - 1, state.total))]
+    helpers: list[Any] = []
     try:
+        if num_workers > 1 and state.total > 1:
+            pool = get_pool(num_workers - 1)
+            for _ in range(min(num_workers - 1, state.total)):
+                helpers.append(pool.submit(_help, state))
         work(state)
     except BaseException as exc:  # KeyboardInterrupt, or an error in the bookkeeping
         with state.cond:
@@ -226,6 +244,8 @@ def _wait_for(helpers: list[Any], state: RunState) -> None:
 
 
 def _with_key_note(error: BaseException, key: Key | None) -> BaseException:
+    # A fused task records which of its steps failed.
+    key = getattr(error, "_chunkarray_key", key)
     if key is not None:
         note = f"chunkarray: raised while running task {key!r}"
         if note not in getattr(error, "__notes__", ()):

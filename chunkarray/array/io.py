@@ -1,0 +1,530 @@
+"""Reading arrays from Zarr and ``.npy``; storing arrays into Zarr, HDF5, ``.npy``.
+
+Writes
+------
+``store(sources, targets)`` adds one Blockwise layer per source whose task for a
+block writes it into its region of the target and returns None, and one final
+task that depends on every write (and commits, see below). The writes read the
+source block for block, so the source's elementwise chain fuses into them: each
+chunk is computed and written by one task and never held afterwards.
+
+Writes are chunk-aligned with the target: when a source block boundary falls
+inside a target chunk (Zarr chunk or shard, HDF5 chunk), the source is rechunked
+first to whole multiples of the target chunks, so two tasks never write into one
+target chunk (which would be a lost update for Zarr).
+
+Nothing on disk is left half-written (see :mod:`chunkarray.storage.atomic`):
+``to_zarr`` on a local path and ``to_npy`` build the result under a temporary
+sibling name and the final task moves it into place; ``to_hdf5`` writes into a
+temporary dataset and renames it. A failed write leaves the earlier data intact,
+and an existing target is only replaced with ``overwrite=True``.
+
+>>> import os, tempfile
+>>> import numpy as np
+>>> from chunkarray.array.creation import from_array
+>>> path = os.path.join(tempfile.mkdtemp(), "x.zarr")
+>>> to_zarr(from_array(np.arange(6), chunks=2), path)
+>>> from_zarr(path).compute()
+array([0, 1, 2, 3, 4, 5])
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import posixpath
+import threading
+import uuid
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from chunkarray import base
+from chunkarray.array.chunks import blocks_of
+from chunkarray.array.core import Array
+from chunkarray.array.creation import BlockSlices, asarray, from_array, index_letters
+from chunkarray.delayed import Delayed
+from chunkarray.errors import ChunkArrayTypeError, ChunkArrayValueError
+from chunkarray.graph.blockwise import Blockwise
+from chunkarray.graph.graph import Graph
+from chunkarray.graph.layer import MaterializedLayer
+from chunkarray.graph.task import Ref, Task
+from chunkarray.storage.atomic import (
+    TargetExistsError,
+    atomic_file,
+    check_absent,
+    discard,
+    replace_directory,
+    temporary_sibling,
+)
+from chunkarray.storage.npy import NpyReader
+from chunkarray.storage.zarr import ZarrReader, open_zarr_array
+from chunkarray.tokenize import fresh_name
+
+__all__ = ["from_npy", "from_zarr", "store", "to_hdf5", "to_npy", "to_zarr"]
+
+
+# -- reading --
+
+def from_zarr(
+    url_or_store_or_array: Any, component: str | None = None, chunks: Any = None,
+    name: str | None = None,
+) -> Array:
+    """A lazy Array over a Zarr array.
+
+    Parameters
+    ----------
+    url_or_store_or_array : str, path, zarr store, zarr.Group or zarr.Array
+        Where the array is.
+    component : str, optional
+        The array's path inside the group at ``url_or_store_or_array``.
+    chunks : optional
+        Block sizes; by default the Zarr chunks (the shards if sharded); "auto"
+        gives whole multiples of them.
+    name : str, optional
+        The layer name; by default a token of the array's location and layout.
+
+    Returns
+    -------
+    Array
+        Local Zarr v3 arrays are read straight from their chunk files
+        (see :mod:`chunkarray.storage.zarr`).
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming the path (and component) where no array was found.
+    ValueError
+        If the node is a group and ``component`` does not name an array.
+
+    Examples
+    --------
+    >>> import os, tempfile, zarr
+    >>> path = os.path.join(tempfile.mkdtemp(), "g.zarr")
+    >>> z = zarr.open_group(path, mode="w").create_array("a", shape=(4,), chunks=(2,),
+    ...                                                  dtype="f8")
+    >>> from_zarr(path, component="a").chunks
+    ((2, 2),)
+    """
+    reader = ZarrReader(open_zarr_array(url_or_store_or_array, component, "from_zarr"))
+    return from_array(reader, chunks=reader.chunks if chunks is None else chunks, name=name)
+
+
+def from_npy(path: str | os.PathLike[str], chunks: Any = "auto", name: str | None = None) -> Array:
+    """A lazy Array over a ``.npy`` file; each task reads only its block from the file.
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming the missing path.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.npy")
+    >>> np.save(path, np.arange(5))
+    >>> from_npy(path, chunks=2).compute()
+    array([0, 1, 2, 3, 4])
+    """
+    return from_array(NpyReader(path), chunks=chunks, name=name)
+
+
+# -- writing --
+
+def target_chunk_shape(target: Any) -> tuple[int, ...] | None:
+    """The unit a target is written in: Zarr shards or chunks, HDF5 chunks, else None."""
+    shards = getattr(target, "shards", None)
+    chunks = shards if isinstance(shards, tuple) else getattr(target, "chunks", None)
+    if isinstance(chunks, tuple) and all(isinstance(c, (int, np.integer)) and c > 0
+                                         for c in chunks):
+        return tuple(int(c) for c in chunks)
+    return None
+
+
+def aligned(x: Array, chunk_shape: tuple[int, ...] | None) -> Array:
+    """``x`` rechunked so that no target chunk straddles two of its blocks.
+
+    An axis whose block boundaries are all multiples of the target chunk keeps its
+    blocks; any other axis gets blocks of the multiple of the target chunk nearest
+    to its current block size.
+    """
+    if chunk_shape is None or len(chunk_shape) != x.ndim:
+        return x
+    want = []
+    for sizes, c in zip(x.chunks, chunk_shape):
+        bounds = np.cumsum(sizes[:-1])
+        if (bounds % c == 0).all():
+            want.append(tuple(sizes))
+        else:
+            block = max(1, round(max(sizes) / c)) * c
+            want.append(blocks_of(sum(sizes), block))
+    want_chunks = tuple(want)
+    return x if want_chunks == x.chunks else x.rechunk(want_chunks)
+
+
+def write_block(target: Any, region: tuple[slice, ...], block: Any, lock: Any) -> None:
+    """Write ``block`` into ``target[region]`` (under ``lock`` if given)."""
+    if any(s.stop == s.start for s in region):
+        return
+    if lock is None:
+        target[region] = block
+    else:
+        with lock:
+            target[region] = block
+
+
+def _commit(done: Any, on_success: Callable[[], Any] | None) -> None:
+    if on_success is not None:
+        on_success()
+
+
+def _parse_lock(lock: Any) -> Any:
+    if lock is True:
+        return threading.Lock()
+    if lock is False or lock is None:
+        return None
+    if not (hasattr(lock, "__enter__") and hasattr(lock, "__exit__")):
+        raise ChunkArrayTypeError(f"store: lock must be a bool or a lock object, got {lock!r}")
+    return lock
+
+
+def _check_source(source: Any, target: Any) -> Array:
+    source = asarray(source)
+    if any(isinstance(s, float) for s in source.shape):
+        raise ChunkArrayValueError(
+            "store: the source's chunk sizes are unknown (nan); call compute_chunk_sizes() first")
+    shape = tuple(int(s) for s in getattr(target, "shape", ()))
+    if shape != source.shape:
+        raise ChunkArrayValueError(
+            f"store: the source has shape {source.shape} but the target has shape {shape}")
+    return source
+
+
+def store_delayed(
+    sources: list[Any], targets: list[Any], lock: Any = None,
+    on_success: Callable[[], Any] | None = None,
+) -> Delayed:
+    """One Delayed whose computation writes every source into its target, then commits."""
+    lock = _parse_lock(lock)
+    graphs: list[Graph] = []
+    names: list[str] = []
+    keys: list[Any] = []
+    for source, target in zip(sources, targets):
+        x = aligned(_check_source(source, target), target_chunk_shape(target))
+        name = fresh_name("store")
+        ind = index_letters(x.ndim)
+        layer = Blockwise(
+            name, ind, write_block,
+            [(target, None), (BlockSlices(x.chunks), ind), (x.name, ind), (lock, None)],
+            {x.name: x.numblocks},
+        )
+        graphs.append(Graph.from_layer(layer, x.graph))
+        names.append(name)
+        keys.extend(layer.keys())
+    final = fresh_name("store-done")
+    task = Task(_commit, [Ref(k) for k in keys], on_success)
+    done = MaterializedLayer(final, {final: task}, dependencies=frozenset(names))
+    return Delayed(final, Graph.from_layer(done, *graphs))
+
+
+def store(sources: Any, targets: Any, lock: Any = None, compute: bool = True,
+          **compute_kwargs: Any) -> Delayed | None:
+    """Write arrays into objects supporting ``target[region] = block``.
+
+    Parameters
+    ----------
+    sources : Array or list of Array
+    targets : target or list of targets
+        Zarr arrays, h5py datasets, ``np.memmap``, NumPy arrays, ...; same shapes.
+    lock : bool or lock, optional
+        Held around every write (``True`` makes one ``threading.Lock``).
+    compute : bool
+        Write now (returns None) or return a Delayed that writes when computed.
+    **compute_kwargs
+        Passed to :func:`chunkarray.compute` (``num_workers``, ``scheduler``).
+
+    Raises
+    ------
+    ValueError
+        If the numbers of sources and targets or their shapes differ.
+
+    Examples
+    --------
+    >>> from chunkarray.array.creation import arange
+    >>> out = np.zeros(5, dtype=int)
+    >>> store(arange(5, chunks=2), out)
+    >>> out
+    array([0, 1, 2, 3, 4])
+    """
+    single = not isinstance(sources, (list, tuple))
+    source_list = [sources] if single else list(sources)
+    target_list = [targets] if single else list(targets)
+    if len(source_list) != len(target_list):
+        raise ChunkArrayValueError(
+            f"store: {len(source_list)} sources but {len(target_list)} targets")
+    delayed = store_delayed(source_list, target_list, lock)
+    if not compute:
+        return delayed
+    base.compute(delayed, **compute_kwargs)
+    return None
+
+
+# -- Zarr --
+
+def _zarr_chunk(sizes: tuple[int, ...]) -> int:
+    regular = all(s == sizes[0] for s in sizes[:-1]) and sizes[-1] <= sizes[0]
+    return max(sizes[0] if regular else max(sizes), 1)
+
+
+def _local_path(target: Any) -> Path | None:
+    from zarr.storage import LocalStore
+
+    if isinstance(target, LocalStore):
+        return Path(os.path.abspath(os.fspath(target.root)))
+    if isinstance(target, (str, os.PathLike)):
+        text = os.fspath(target)
+        text = text.removeprefix("file://")
+        if "://" not in text:
+            return Path(os.path.abspath(text))
+    return None
+
+
+def _node_exists(store: Any, path: str) -> bool:
+    import zarr
+
+    try:
+        zarr.open(store=store, path=path, mode="r")
+    except (FileNotFoundError, KeyError):
+        return False
+    return True
+
+
+def _run(delayed: Delayed, compute: bool, cleanup: Callable[[], Any] | None) -> Delayed | None:
+    if not compute:
+        return delayed
+    try:
+        base.compute(delayed)
+    except BaseException:
+        if cleanup is not None:
+            cleanup()
+        raise
+    return None
+
+
+def to_zarr(
+    x: Any, url_or_store: Any, component: str | None = None, overwrite: bool = False,
+    compressors: Any = "auto", zarr_format: int = 3, compute: bool = True, **kwargs: Any,
+) -> Delayed | None:
+    """Write an array to Zarr (a new array at a path, in a store or group, or into a zarr.Array).
+
+    Parameters
+    ----------
+    x : Array or array-like
+    url_or_store : str, path, zarr store, zarr.Group or zarr.Array
+        The destination. A ``zarr.Array`` is written into as it is.
+    component : str, optional
+        The array's path inside the group at ``url_or_store`` (made if needed).
+    overwrite : bool
+        Replace an existing array (or anything) at the destination. Without it an
+        existing destination raises and is left untouched.
+    compressors : optional
+        Zarr's ``compressors``; "auto" is zarr's default, None stores raw bytes
+        (which :func:`from_zarr` then reads straight from the files).
+    zarr_format : {2, 3}
+    compute : bool
+        Write now (returns None) or return a Delayed that writes when computed.
+    **kwargs
+        Passed to ``zarr.create_array`` (``chunks``, ``shards``, ``fill_value``,
+        ``attributes``, ...). The Zarr chunks default to ``x``'s chunk size.
+
+    Raises
+    ------
+    FileExistsError
+        (:class:`~chunkarray.storage.atomic.TargetExistsError`) if the destination
+        exists and ``overwrite`` is False.
+
+    Notes
+    -----
+    On a local path the array is written under a hidden temporary sibling name and
+    moved into place by the last task, so a failed write never damages earlier
+    data (a lazily returned write that fails may leave that temporary behind).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from chunkarray.array.creation import ones
+    >>> path = os.path.join(tempfile.mkdtemp(), "out.zarr")
+    >>> to_zarr(ones((4, 4), chunks=2), path, compressors=None)
+    >>> from_zarr(path).compute().sum()
+    np.float64(16.0)
+    """
+    import zarr
+
+    x = asarray(x)
+    if any(isinstance(s, float) for s in x.shape):
+        raise ChunkArrayValueError(
+            "to_zarr: the chunk sizes are unknown (nan); call compute_chunk_sizes() first")
+    if isinstance(url_or_store, zarr.Array):
+        return store(x, url_or_store, compute=compute)
+    spec = {"shape": x.shape, "dtype": x.dtype, "compressors": compressors,
+            "zarr_format": zarr_format, "chunks": tuple(_zarr_chunk(c) for c in x.chunks)}
+    spec.update(kwargs)
+    component = component.strip("/") if component else None
+    path = _local_path(url_or_store)
+    if path is not None:
+        target, commit, tmp = _prepare_local(path, component, overwrite, spec)
+    else:
+        target, commit, tmp = _prepare_store(url_or_store, component, overwrite, spec), None, None
+    delayed = store_delayed([x], [target], on_success=commit)
+    return _run(delayed, compute, None if tmp is None else partial(discard, tmp))
+
+
+def _prepare_local(
+    path: Path, component: str | None, overwrite: bool, spec: dict[str, Any]
+) -> tuple[Any, Callable[[], Any], Path]:
+    """Create the array under a temporary name; return it, the commit step, the temp path."""
+    import zarr
+
+    if component is None or not path.exists():
+        check_absent(path, "to_zarr", overwrite)
+        tmp = temporary_sibling(path)
+        if component is None:
+            target = zarr.create_array(store=str(tmp), **spec)
+        else:
+            group = zarr.open_group(store=str(tmp), mode="w", zarr_format=spec["zarr_format"])
+            target = group.create_array(name=component, **_without_format(spec))
+        return target, partial(replace_directory, tmp, path), tmp
+    try:
+        group = zarr.open_group(store=str(path), mode="r+")
+    except (ValueError, FileNotFoundError) as exc:
+        raise ChunkArrayValueError(
+            f"to_zarr: component={component!r} needs a Zarr group at {str(path)!r}, but it "
+            f"holds something else ({exc})") from None
+    if component in group and not overwrite:
+        raise TargetExistsError(
+            f"to_zarr: {str(path)!r} already holds {component!r}; pass overwrite=True to "
+            f"replace it")
+    parent = posixpath.dirname(component)
+    if parent:
+        group.require_group(parent)
+    dest = path.joinpath(*component.split("/"))
+    tmp = temporary_sibling(dest)
+    target = zarr.create_array(store=str(tmp), **spec)
+    return target, partial(replace_directory, tmp, dest), tmp
+
+
+def _without_format(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` for ``Group.create_array``, which takes the group's format."""
+    return {k: v for k, v in spec.items() if k != "zarr_format"}
+
+
+def _prepare_store(store: Any, component: str | None, overwrite: bool,
+                   spec: dict[str, Any]) -> Any:
+    """Create the array directly in a non-local store or group."""
+    import zarr
+
+    if isinstance(store, zarr.Group):
+        if component is None:
+            raise ChunkArrayValueError("to_zarr: writing into a zarr.Group needs component=")
+        if component in store and not overwrite:
+            raise TargetExistsError(
+                f"to_zarr: the group already holds {component!r}; pass overwrite=True")
+        return store.create_array(name=component, overwrite=overwrite, **_without_format(spec))
+    if not overwrite and _node_exists(store, component or ""):
+        raise TargetExistsError(
+            f"to_zarr: {store!r} already holds {component or 'an array'!r}; pass overwrite=True")
+    return zarr.create_array(store=store, name=component, overwrite=overwrite, **spec)
+
+
+# -- HDF5 and .npy --
+
+def to_hdf5(
+    x: Any, path: str | os.PathLike[str], dataset: str, overwrite: bool = False,
+    chunks: Any = None, **kwargs: Any,
+) -> None:
+    """Write an array to dataset ``dataset`` of the HDF5 file at ``path``.
+
+    The data goes to a temporary dataset renamed to ``dataset`` once complete (a new
+    file is written under a temporary name and moved into place), so a failed write
+    leaves the file as it was. ``chunks`` and ``**kwargs`` (``compression``, ...)
+    go to ``h5py.File.create_dataset``; compressed datasets are chunked like ``x``.
+
+    Raises
+    ------
+    FileExistsError
+        If ``dataset`` exists and ``overwrite`` is False.
+
+    Examples
+    --------
+    >>> import os, tempfile, h5py
+    >>> from chunkarray.array.creation import arange
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.h5")
+    >>> to_hdf5(arange(4, chunks=2), path, "/data/x")
+    >>> with h5py.File(path, "r") as f:
+    ...     f["data/x"][:]
+    array([0, 1, 2, 3])
+    """
+    import h5py  # type: ignore[import-untyped]
+
+    x = asarray(x)
+    if any(isinstance(s, float) for s in x.shape):
+        raise ChunkArrayValueError(
+            "to_hdf5: the chunk sizes are unknown (nan); call compute_chunk_sizes() first")
+    if chunks is None and kwargs.get("compression") is not None and x.ndim:
+        chunks = tuple(max(int(c), 1) for c in x.chunksize)
+    dataset = "/" + dataset.strip("/")
+    path = Path(os.path.abspath(os.fspath(path)))
+    if not path.exists():
+        with atomic_file(path) as tmp, h5py.File(tmp, "w") as f:
+            ds = f.create_dataset(dataset, shape=x.shape, dtype=x.dtype, chunks=chunks, **kwargs)
+            store(x, ds)
+        return
+    with h5py.File(path, "r+") as f:
+        if dataset in f and not overwrite:
+            raise TargetExistsError(
+                f"to_hdf5: {str(path)!r} already holds {dataset!r}; pass overwrite=True")
+        parent, leaf = posixpath.split(dataset)
+        tmp_name = posixpath.join(parent, f".{leaf}.tmp-{uuid.uuid4().hex[:12]}")
+        ds = f.create_dataset(tmp_name, shape=x.shape, dtype=x.dtype, chunks=chunks, **kwargs)
+        try:
+            store(x, ds)
+        except BaseException:
+            del f[tmp_name]
+            raise
+        if dataset in f:
+            del f[dataset]
+        f.move(tmp_name, dataset)
+
+
+def to_npy(x: Any, path: str | os.PathLike[str]) -> None:
+    """Write an array to a ``.npy`` file, chunk by chunk through a memory map.
+
+    The file is written under a temporary name and moved to ``path`` once complete
+    (replacing any file there, as ``np.save`` does).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from chunkarray.array.creation import arange
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.npy")
+    >>> to_npy(arange(5, chunks=2), path)
+    >>> np.load(path)
+    array([0, 1, 2, 3, 4])
+    """
+    x = asarray(x)
+    if any(isinstance(s, float) for s in x.shape):
+        raise ChunkArrayValueError(
+            "to_npy: the chunk sizes are unknown (nan); call compute_chunk_sizes() first")
+    if x.dtype.hasobject:
+        raise ChunkArrayTypeError("to_npy: object arrays cannot be written chunk by chunk")
+    with atomic_file(path) as tmp:
+        out = np.lib.format.open_memmap(str(tmp), mode="w+", dtype=x.dtype, shape=x.shape)
+        try:
+            if math.prod(x.shape):
+                store(x, out)
+            out.flush()
+        finally:
+            del out
