@@ -341,7 +341,8 @@ def _nested_keys(name: str, numblocks: tuple[int, ...], prefix: tuple[int, ...])
 def concatenate_nested(results: Any, ndim: int) -> np.ndarray:
     """Join a nested list of blocks (depth ``ndim``) into one array."""
     if ndim == 0:
-        return np.asarray(results)
+        # The block itself: a NumPy scalar from a reduction, a 0-d array otherwise.
+        return results if isinstance(results, (np.ndarray, np.generic)) else np.asarray(results)
     single = results
     for _ in range(ndim):
         if len(single) != 1:

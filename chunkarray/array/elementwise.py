@@ -9,7 +9,7 @@ is NumPy's own answer on one-element samples, so NumPy 2 promotion rules hold
 >>> import chunkarray.array as caa
 >>> x = caa.from_array(np.arange(4.0), chunks=2)
 >>> caa.sin(x) ** 2 + caa.cos(x) ** 2
-chunkarray.Array<add, shape=(4,), dtype=float64, chunksize=(2,), chunks=2, tasks=8>
+chunkarray.Array<add, shape=(4,), dtype=float64, chunksize=(2,), chunks=2, tasks=12>
 """
 
 from __future__ import annotations

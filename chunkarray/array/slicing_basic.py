@@ -81,11 +81,11 @@ def plan_axis(
 
 
 def getitem_block(block: np.ndarray, index: tuple[Any, ...]) -> np.ndarray:
-    """``block[index]`` as an ndarray; copied when it is a small part of the block,
+    """``block[index]``; copied when it is a small part of the block,
     so that a small slice does not keep a big parent block alive."""
     out = block[index]
     if not isinstance(out, np.ndarray):
-        return np.asarray(out)
+        return out  # a NumPy scalar, as NumPy's own indexing returns
     if out.base is not None and out.size * 2 < block.size:
         return out.copy()
     return out
