@@ -181,6 +181,10 @@ def _normalize_ndarray(np: Any, obj: Any) -> object:
             content: object = _digest(pickle.dumps(obj, protocol=5))
         except Exception:
             content = [_normalize(item) for item in obj.flat]
+    elif 0 in obj.strides and obj.size > 1:
+        # A broadcast view: hash the distinct data it repeats, not its expansion.
+        distinct = obj[tuple(slice(None) if st else slice(0, 1) for st in obj.strides)]
+        content = (_Tag("broadcast"), _normalize_ndarray(np, np.ascontiguousarray(distinct)))
     else:
         # The C-contiguous bytes: equal arrays give equal tokens whatever their strides.
         flat = np.ascontiguousarray(obj).reshape(-1)

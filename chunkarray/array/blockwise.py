@@ -38,6 +38,7 @@ def blockwise(
     adjust_chunks: dict[str, Any] | None = None,
     concatenate: bool = False,
     align_arrays: bool = True,
+    elementwise: bool = False,
     **kwargs: Any,
 ) -> Any:
     """Apply ``func`` block by block following index notation.
@@ -88,6 +89,7 @@ def blockwise(
         name, out_ind, func, inputs, numblocks,
         kwargs=kwargs, new_axes=new_axes,
         concatenate=concatenate_blocks if concatenate else None,
+        elementwise=elementwise,
     )
     graphs = [v.graph for v, _ in pairs if isinstance(v, Array)]
     return Array(Graph.from_layer(layer, *graphs), name, tuple(out_chunks), dtype)

@@ -199,6 +199,7 @@ class Array:
         if method == "reduce" and ufunc in elementwise.UFUNC_REDUCTIONS:
             from chunkarray.array import reductions
 
+            kwargs.setdefault("axis", 0)  # NumPy's default for ufunc.reduce
             return getattr(reductions, elementwise.UFUNC_REDUCTIONS[ufunc])(*inputs, **kwargs)
         raise ChunkArrayTypeError(
             f"{ufunc.__name__}.{method} is not implemented for chunkarray arrays"
@@ -207,8 +208,9 @@ class Array:
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         impl = HANDLED_FUNCTIONS.get(func)
         if impl is None:
+            module = getattr(func, "__module__", None) or "numpy"  # numpy.linalg.svd
             raise ChunkArrayTypeError(
-                f"numpy.{func.__name__} is not implemented for chunkarray arrays; it would "
+                f"{module}.{func.__name__} is not implemented for chunkarray arrays; it would "
                 f"load the whole array. Call .compute() first if the result fits in memory"
             )
         return impl(*args, **kwargs)

@@ -97,13 +97,14 @@ def infer_dtype(func: Callable[..., Any], args: list[Any]) -> np.dtype[Any]:
 
 
 def elemwise(func: Callable[..., Any], *args: Any, dtype: Any = None,
-             name: str | None = None) -> Any:
+             name: str | None = None, tileable: bool = True) -> Any:
     """Apply ``func`` elementwise over broadcast arrays and scalars.
 
     Raises ValueError naming the shapes when they do not broadcast, and NumPy's
     own error (when the graph is built) when NumPy refuses the dtypes.
     """
-    args_list = list(args)
+    # Lists and tuples are array-likes to NumPy, not scalars.
+    args_list = [np.asarray(a) if isinstance(a, (list, tuple)) else a for a in args]
     shape = _broadcast_shape(args_list)
     args_list = _as_arrays(args_list, shape)
     if not any(isinstance(a, Array) for a in args_list):
@@ -120,18 +121,30 @@ def elemwise(func: Callable[..., Any], *args: Any, dtype: Any = None,
             pairs += [a, None]
     label = name or getattr(func, "__name__", None) or "elemwise"
     token = make_name(label, func, *args_list)
-    return blockwise(func, out_ind, *pairs, dtype=dtype, name=token)
+    return blockwise(func, out_ind, *pairs, dtype=dtype, name=token, elementwise=tileable)
 
 
 def apply_ufunc(ufunc: np.ufunc, *inputs: Any, **kwargs: Any) -> Any:
     """A NumPy ufunc applied lazily (``np.sin(x)`` and ``caa.sin(x)``)."""
+    if ufunc.signature is not None:
+        # A generalized ufunc works on core dimensions, which blocks would cut apart.
+        raise ChunkArrayTypeError(
+            f"{ufunc.__name__}: generalized ufuncs (signature {ufunc.signature!r}) are not "
+            f"implemented for chunkarray arrays"
+        )
+    if kwargs.get("where", True) is not True:
+        raise ChunkArrayTypeError(
+            f"{ufunc.__name__}: where= is not supported on chunkarray arrays (it needs out=); "
+            f"use chunkarray.array.where(condition, {ufunc.__name__}(...), other)"
+        )
     func: Callable[..., Any] = partial(ufunc, **kwargs) if kwargs else ufunc
     if kwargs:
         func.__name__ = ufunc.__name__  # type: ignore[attr-defined]
     if ufunc.nout == 1:
         return elemwise(func, *inputs, name=ufunc.__name__)
-    both = elemwise(func, *inputs, name=ufunc.__name__)
-    dtypes = [np.asarray(r).dtype for r in func(*[_sample(a) for a in inputs])]
+    both = elemwise(func, *inputs, name=ufunc.__name__, tileable=False)
+    with np.errstate(all="ignore"):  # a sample may divide by zero; only dtypes matter
+        dtypes = [np.asarray(r).dtype for r in func(*[_sample(a) for a in inputs])]
     return tuple(
         elemwise(_Pick(i), both, dtype=d, name=f"{ufunc.__name__}-{i}")
         for i, d in enumerate(dtypes)
@@ -161,7 +174,7 @@ def ufunc(name: str) -> Callable[..., Any]:
     def apply(*args: Any, **kwargs: Any) -> Any:
         return apply_ufunc(uf, *args, **kwargs)
 
-    apply.__name__ = name
+    apply.__name__ = apply.__qualname__ = name
     apply.__doc__ = f"Lazy numpy.{name}, applied block by block."
     return apply
 
@@ -272,6 +285,11 @@ tanh = ufunc("tanh")
 true_divide = ufunc("true_divide")
 trunc = ufunc("trunc")
 
+# What ``from chunkarray.array.elementwise import *`` (in chunkarray.array) exports: the
+# table above and the functions below, not this module's own imports and helpers.
+__all__ = [n for n in dir() if isinstance(getattr(np, n, None), np.ufunc)] + [
+    "astype", "clip", "imag", "isclose", "real", "round", "where"]
+
 
 def _operator(op: Callable[[Any, Any], Any], reflected: bool = False) -> Callable[..., Any]:
     def method(self: Array, other: Any) -> Any:
@@ -284,7 +302,16 @@ def _operator(op: Callable[[Any, Any], Any], reflected: bool = False) -> Callabl
 
 
 def _is_operand(value: Any) -> bool:
-    return isinstance(value, (Array, np.ndarray, np.generic, int, float, complex, bool))
+    return isinstance(value, (Array, np.ndarray, np.generic, int, float, complex, bool, list,
+                              tuple))
+
+
+def _divmod(self: Array, other: Any) -> Any:
+    return apply_ufunc(np.divmod, self, other) if _is_operand(other) else NotImplemented
+
+
+def _rdivmod(self: Array, other: Any) -> Any:
+    return apply_ufunc(np.divmod, other, self) if _is_operand(other) else NotImplemented
 
 
 def _unary_operator(op: Callable[[Any], Any]) -> Callable[[Array], Any]:
@@ -315,6 +342,8 @@ Array.__or__ = _operator(operator.or_)  # type: ignore[attr-defined]
 Array.__ror__ = _operator(operator.or_, reflected=True)  # type: ignore[attr-defined]
 Array.__xor__ = _operator(operator.xor)  # type: ignore[attr-defined]
 Array.__rxor__ = _operator(operator.xor, reflected=True)  # type: ignore[attr-defined]
+Array.__divmod__ = _divmod  # type: ignore[attr-defined]
+Array.__rdivmod__ = _rdivmod  # type: ignore[attr-defined]
 Array.__lshift__ = _operator(operator.lshift)  # type: ignore[attr-defined]
 Array.__rlshift__ = _operator(operator.lshift, reflected=True)  # type: ignore[attr-defined]
 Array.__rshift__ = _operator(operator.rshift)  # type: ignore[attr-defined]
@@ -386,7 +415,10 @@ def clip(a: Any, a_min: Any = None, a_max: Any = None, **kwargs: Any) -> Any:
     """Limit values to ``[a_min, a_max]``."""
     a_min = kwargs.pop("min", a_min)
     a_max = kwargs.pop("max", a_max)
-    return elemwise(partial(_clip_block, a_min=a_min, a_max=a_max), a, name="clip")
+    if kwargs:
+        raise ChunkArrayTypeError(f"clip: unsupported arguments {sorted(kwargs)}")
+    # Bounds are operands, not constants: arrays among them broadcast and are chunked.
+    return elemwise(_clip_block, a, a_min, a_max, name="clip")
 
 
 def _clip_block(block: np.ndarray, a_min: Any, a_max: Any) -> np.ndarray:
@@ -423,4 +455,6 @@ Array.round = lambda self, decimals=0: round(self, decimals)  # type: ignore[att
 Array.clip = lambda self, min=None, max=None: clip(self, min, max)  # type: ignore[attr-defined]
 Array.real = property(real)  # type: ignore[attr-defined]
 Array.imag = property(imag)  # type: ignore[attr-defined]
-Array.conj = lambda self: conj(self)  # type: ignore[attr-defined]
+# ndarray.conj() returns real arrays unchanged (np.conj would turn bool into int8).
+Array.conj = (  # type: ignore[attr-defined]
+    lambda self: conj(self) if self.dtype.kind == "c" else self)

@@ -68,6 +68,9 @@ class Blockwise(Layer):
     concatenate : callable, optional
         ``concatenate(nested_blocks, axes)`` joins the blocks of contracted letters
         into one before the call; without it ``func`` receives nested lists.
+    elementwise : bool
+        True if ``func`` works element by element on NumPy blocks (its result for
+        some rows depends only on those rows), so fused runs may be tiled.
     """
 
     def __init__(
@@ -81,8 +84,10 @@ class Blockwise(Layer):
         kwargs: Mapping[str, Any] | None = None,
         new_axes: Mapping[str, int] | None = None,
         concatenate: Callable[[Any, list[int]], Any] | None = None,
+        elementwise: bool = False,
     ) -> None:
         self.name = name
+        self.elementwise = elementwise
         self.out_ind = out_ind
         self.func = func
         self.inputs = tuple(inputs)

@@ -30,6 +30,7 @@ from chunkarray.graph.graph import Graph
 from chunkarray.graph.keys import key_name
 from chunkarray.graph.layer import Layer
 from chunkarray.graph.task import Fused
+from chunkarray.graph.tiling import tile_steps
 from chunkarray.typing import Key
 
 
@@ -102,6 +103,8 @@ class FusedBlockwise(Layer):
             deps |= m.dependencies
         self.dependencies = frozenset(deps - set(self.members))
         self.out_numblocks = root.out_numblocks
+        self.tileable = {n for n, layer in [(root.name, root), *self.members.items()]
+                         if getattr(layer, "elementwise", False)}
 
     def keys(self) -> Iterator[Key]:
         return self.root.keys()
@@ -127,6 +130,8 @@ class FusedBlockwise(Layer):
             else:
                 stack.pop()
                 steps.append((k, task))
+        if self.tileable:
+            steps = tile_steps(steps, self.tileable)
         return Fused(steps)
 
     def _member_deps(self, task: Any, seen: set[Key]) -> list[Key]:

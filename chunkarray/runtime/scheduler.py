@@ -69,7 +69,7 @@ class RunState:
         self.running = 0
         self.error: BaseException | None = None
         self.error_key: Key | None = None
-        self.tiny = True
+        self.tiny = False  # until the first batch is measured, tasks go one by one
         ready: list[tuple[int, Key]] = []
         dependents = self.dependents
         for key, task in tasks.items():
@@ -130,8 +130,8 @@ class RunState:
         n = len(done)
         self.running -= n
         self.remaining -= n
-        if n and elapsed / n > _TINY:
-            self.tiny = False
+        if n:
+            self.tiny = elapsed / n < _TINY
         if self.callbacks:
             count = self.total - self.remaining - n
             for key, _ in done:
