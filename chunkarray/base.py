@@ -52,7 +52,7 @@ def _fill(template: Any, results: list[Any]) -> Any:
 
 
 def prepare(
-    collections: Sequence[Any], optimize_graph: bool = True
+    collections: Sequence[Any], optimize_graph: bool = True, hints: dict[Key, int] | None = None
 ) -> tuple[dict[Key, Any], list[Key], dict[Key, int]]:
     """The tasks to run for ``collections``, their output keys and priorities."""
     graph = Graph.merge(*(c.__chunkarray_graph__() for c in collections))
@@ -65,6 +65,11 @@ def prepare(
         tasks = fuse_linear(cull(graph, outputs), keep=outputs)
     else:
         tasks = cull(graph, outputs)
+    if hints is not None:
+        for key in tasks:
+            size = graph.nbytes_hint(key)
+            if size:
+                hints[key] = size
     return tasks, outputs, order(tasks, outputs)
 
 
@@ -91,8 +96,9 @@ def execute(
         )
     if optimize_graph is None:
         optimize_graph = config.get("optimize_graph")
-    tasks, outputs, priority = prepare(collections, bool(optimize_graph))
-    return run(tasks, outputs, priority, workers, callbacks)
+    hints: dict[Key, int] = {}
+    tasks, outputs, priority = prepare(collections, bool(optimize_graph), hints)
+    return run(tasks, outputs, priority, workers, callbacks, hints)
 
 
 def compute(

@@ -66,6 +66,12 @@ class Array:
         self._name = name
         self._chunks = tuple(tuple(c) for c in chunks)
         self._dtype = np.dtype(dtype)
+        layer = graph.own_layer(name)
+        if layer is not None and layer.block_nbytes is None:
+            try:
+                layer.block_nbytes = BlockBytes(self._chunks, self._dtype.itemsize)
+            except AttributeError:  # a layer type without room for the hint
+                pass
 
     # -- metadata --
     @property
@@ -312,6 +318,25 @@ class Array:
         for idx in np.ndindex(*self.numblocks):
             out[idx] = Delayed((self._name, *idx), self._graph)
         return out
+
+
+class BlockBytes:
+    """Block index -> bytes of that block (0 where sizes are unknown)."""
+
+    __slots__ = ("chunks", "itemsize")
+
+    def __init__(self, chunks: tuple[tuple[Any, ...], ...], itemsize: int) -> None:
+        self.chunks = chunks
+        self.itemsize = itemsize
+
+    def __call__(self, index: tuple[int, ...]) -> int:
+        n = self.itemsize
+        try:
+            for sizes, i in zip(self.chunks, index):
+                n *= sizes[i]
+        except (IndexError, TypeError):
+            return 0
+        return 0 if n != n else int(n)  # nan: unknown
 
 
 class BlockView:

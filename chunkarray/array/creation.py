@@ -118,6 +118,10 @@ def getter(source: Any, index: tuple[slice, ...]) -> np.ndarray:
     return block
 
 
+# A block read can be dropped under memory pressure and read again (runtime/memory.py).
+getter.rereadable = True  # type: ignore[attr-defined]
+
+
 def parse_shape(shape: Any, function: str) -> tuple[int, ...]:
     """``shape`` as a tuple of non-negative ints; NumPy's errors otherwise.
 

@@ -19,6 +19,12 @@ sibling name and the final task moves it into place; ``to_hdf5`` writes into a
 temporary dataset and renames it. A failed write leaves the earlier data intact,
 and an existing target is only replaced with ``overwrite=True``.
 
+Resumable writes (``to_zarr(..., resume=True)``) are the exception: they write
+in place, exactly one task per target chunk, and each task leaves a completion
+marker in the hidden ``<array>/.chunkarray-progress`` directory after its chunk;
+a later run skips the marked chunks, and the last task removes the directory.
+While that directory exists the array is incomplete (:func:`from_zarr` refuses it).
+
 >>> import os, tempfile
 >>> import numpy as np
 >>> from chunkarray.array.creation import from_array
@@ -30,6 +36,7 @@ array([0, 1, 2, 3, 4, 5])
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import posixpath
@@ -64,7 +71,9 @@ from chunkarray.storage.npy import NpyReader
 from chunkarray.storage.zarr import ZarrReader, open_zarr_array
 from chunkarray.tokenize import fresh_name
 
-__all__ = ["from_npy", "from_zarr", "store", "to_hdf5", "to_npy", "to_zarr"]
+__all__ = [
+    "from_npy", "from_zarr", "has_unfinished_write", "store", "to_hdf5", "to_npy", "to_zarr",
+]
 
 
 # -- reading --
@@ -98,7 +107,8 @@ def from_zarr(
     FileNotFoundError
         Naming the path (and component) where no array was found.
     ValueError
-        If the node is a group and ``component`` does not name an array.
+        If the node is a group and ``component`` does not name an array, or if
+        an interrupted ``to_zarr(..., resume=True)`` left the array incomplete.
 
     Examples
     --------
@@ -109,7 +119,9 @@ def from_zarr(
     >>> from_zarr(path, component="a").chunks
     ((2, 2),)
     """
-    reader = ZarrReader(open_zarr_array(url_or_store_or_array, component, "from_zarr"))
+    array = open_zarr_array(url_or_store_or_array, component, "from_zarr")
+    _check_complete(array, "from_zarr")
+    reader = ZarrReader(array)
     return from_array(reader, chunks=reader.chunks if chunks is None else chunks, name=name)
 
 
@@ -274,12 +286,18 @@ def store(sources: Any, targets: Any, lock: Any = None, compute: bool = True,
 
 # -- Zarr --
 
+def default_zarr_chunks(x: Array) -> tuple[int, ...]:
+    """The Zarr chunk shape :func:`to_zarr` gives ``x`` by default: its regular block size."""
+    return tuple(_zarr_chunk(c) for c in x.chunks)
+
+
 def _zarr_chunk(sizes: tuple[int, ...]) -> int:
     regular = all(s == sizes[0] for s in sizes[:-1]) and sizes[-1] <= sizes[0]
     return max(sizes[0] if regular else max(sizes), 1)
 
 
-def _local_path(target: Any) -> Path | None:
+def local_path(target: Any) -> Path | None:
+    """The absolute path of a local store (a path, ``file://`` URL or LocalStore), else None."""
     from zarr.storage import LocalStore
 
     if isinstance(target, LocalStore):
@@ -316,7 +334,8 @@ def _run(delayed: Delayed, compute: bool, cleanup: Callable[[], Any] | None) -> 
 
 def to_zarr(
     x: Any, url_or_store: Any, component: str | None = None, overwrite: bool = False,
-    compressors: Any = "auto", zarr_format: int = 3, compute: bool = True, **kwargs: Any,
+    compressors: Any = "auto", resume: bool = False, zarr_format: int = 3,
+    compute: bool = True, **kwargs: Any,
 ) -> Delayed | None:
     """Write an array to Zarr (a new array at a path, in a store or group, or into a zarr.Array).
 
@@ -333,6 +352,10 @@ def to_zarr(
     compressors : optional
         Zarr's ``compressors``; "auto" is zarr's default, None stores raw bytes
         (which :func:`from_zarr` then reads straight from the files).
+    resume : bool
+        Write in place and skip the chunks that an earlier interrupted
+        ``resume=True`` write completed (local paths only; see Notes). An existing
+        complete array with the same layout is left as it is.
     zarr_format : {2, 3}
     compute : bool
         Write now (returns None) or return a Delayed that writes when computed.
@@ -344,13 +367,27 @@ def to_zarr(
     ------
     FileExistsError
         (:class:`~chunkarray.storage.atomic.TargetExistsError`) if the destination
-        exists and ``overwrite`` is False.
+        exists and ``overwrite`` is False (with ``resume=True``: if it holds
+        something other than a Zarr array).
+    ValueError
+        With ``resume=True``: if the existing array's shape, dtype or chunks differ
+        from the source's (the message names them), if ``overwrite`` is also True,
+        or if the destination is not a local path.
 
     Notes
     -----
     On a local path the array is written under a hidden temporary sibling name and
     moved into place by the last task, so a failed write never damages earlier
     data (a lazily returned write that fails may leave that temporary behind).
+
+    With ``resume=True`` the array is written in place, one task per Zarr chunk (or
+    shard). Before the first chunk is written, the hidden directory
+    ``<array>/.chunkarray-progress`` is created; each task writes its chunk and
+    then an empty marker file named after the chunk (``c.0.1``) in it, so a chunk
+    counts as done only once it is completely written. The last task removes the
+    directory. Hence an array whose progress directory exists is incomplete
+    (:func:`has_unfinished_write` says so and :func:`from_zarr` refuses it), and
+    its absence next to the array's metadata means the write completed.
 
     Examples
     --------
@@ -360,6 +397,24 @@ def to_zarr(
     >>> to_zarr(ones((4, 4), chunks=2), path, compressors=None)
     >>> from_zarr(path).compute().sum()
     np.float64(16.0)
+    >>> to_zarr(ones((4, 4), chunks=2), path, compressors=None, resume=True)  # complete
+    >>> has_unfinished_write(path)
+    False
+    """
+    delayed, cleanup = prepare_zarr_write(
+        x, url_or_store, component, overwrite=overwrite, compressors=compressors,
+        resume=resume, zarr_format=zarr_format, **kwargs)
+    return _run(delayed, compute, cleanup)
+
+
+def prepare_zarr_write(
+    x: Any, url_or_store: Any, component: str | None = None, *, overwrite: bool = False,
+    compressors: Any = "auto", resume: bool = False, zarr_format: int = 3, **kwargs: Any,
+) -> tuple[Delayed, Callable[[], Any] | None]:
+    """Check and create the destination of :func:`to_zarr`; the write and its cleanup.
+
+    The Delayed writes ``x`` when computed (so several writes can be computed
+    together); the cleanup, if not None, removes what a failed write leaves.
     """
     import zarr
 
@@ -367,19 +422,50 @@ def to_zarr(
     if any(isinstance(s, float) for s in x.shape):
         raise ChunkArrayValueError(
             "to_zarr: the chunk sizes are unknown (nan); call compute_chunk_sizes() first")
+    path = local_path(url_or_store)
+    if resume and overwrite:
+        raise ChunkArrayValueError(
+            "to_zarr: resume=True and overwrite=True exclude each other; resume keeps "
+            "the chunks already written, overwrite replaces them")
+    if resume and path is None:
+        raise ChunkArrayValueError(f"to_zarr: resume=True needs a local path, got {url_or_store!r}")
     if isinstance(url_or_store, zarr.Array):
-        return store(x, url_or_store, compute=compute)
+        return store_delayed([x], [url_or_store]), None
     spec = {"shape": x.shape, "dtype": x.dtype, "compressors": compressors,
-            "zarr_format": zarr_format, "chunks": tuple(_zarr_chunk(c) for c in x.chunks)}
+            "zarr_format": zarr_format, "chunks": default_zarr_chunks(x)}
     spec.update(kwargs)
     component = component.strip("/") if component else None
-    path = _local_path(url_or_store)
+    if resume and path is not None:
+        return resumable_delayed(x, *_prepare_resume(path, component, spec)), None
     if path is not None:
         target, commit, tmp = _prepare_local(path, component, overwrite, spec)
     else:
         target, commit, tmp = _prepare_store(url_or_store, component, overwrite, spec), None, None
     delayed = store_delayed([x], [target], on_success=commit)
-    return _run(delayed, compute, None if tmp is None else partial(discard, tmp))
+    return delayed, None if tmp is None else partial(discard, tmp)
+
+
+def zarr_node_kind(path: str | os.PathLike[str]) -> str | None:
+    """``"array"`` or ``"group"`` if a Zarr (v3 or v2) node's metadata is in ``path``, else None.
+
+    >>> import tempfile
+    >>> zarr_node_kind(tempfile.mkdtemp()) is None
+    True
+    """
+    directory = Path(path)
+    if not directory.is_dir():
+        return None
+    try:
+        meta = json.loads((directory / "zarr.json").read_text())
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        meta = None
+    if isinstance(meta, dict) and meta.get("node_type") in ("array", "group"):
+        return str(meta["node_type"])
+    if (directory / ".zarray").is_file():
+        return "array"
+    if (directory / ".zgroup").is_file():
+        return "group"
+    return None
 
 
 def _prepare_local(
@@ -388,7 +474,8 @@ def _prepare_local(
     """Create the array under a temporary name; return it, the commit step, the temp path."""
     import zarr
 
-    if component is None or not path.exists():
+    fresh = overwrite and path.exists() and zarr_node_kind(path) != "group"
+    if component is None or not path.exists() or fresh:
         check_absent(path, "to_zarr", overwrite)
         tmp = temporary_sibling(path)
         if component is None:
@@ -437,6 +524,185 @@ def _prepare_store(store: Any, component: str | None, overwrite: bool,
         raise TargetExistsError(
             f"to_zarr: {store!r} already holds {component or 'an array'!r}; pass overwrite=True")
     return zarr.create_array(store=store, name=component, overwrite=overwrite, **spec)
+
+
+# -- resumable Zarr writes --
+
+PROGRESS_DIR = ".chunkarray-progress"
+
+
+def marker_name(index: tuple[int, ...]) -> str:
+    """The progress marker of the chunk at block ``index``: ``c.0.12`` (``c`` when 0-d).
+
+    >>> marker_name((0, 12)), marker_name(())
+    ('c.0.12', 'c')
+    """
+    return ".".join(["c", *(str(i) for i in index)])
+
+
+def _component_dir(path: Path, component: str | None) -> Path:
+    return path.joinpath(*component.strip("/").split("/")) if component else path
+
+
+def has_unfinished_write(url_or_store: Any, component: str | None = None) -> bool:
+    """True if a ``to_zarr(..., resume=True)`` into this local array has not completed.
+
+    Such an array has a ``.chunkarray-progress`` directory (see :func:`to_zarr`).
+
+    >>> import tempfile
+    >>> has_unfinished_write(tempfile.mkdtemp())
+    False
+    """
+    path = local_path(url_or_store)
+    return path is not None and (_component_dir(path, component) / PROGRESS_DIR).is_dir()
+
+
+def _check_complete(array: Any, function: str) -> None:
+    """Refuse a local array whose resumable write was interrupted."""
+    path = local_path(array.store)
+    if path is not None and has_unfinished_write(path, array.path):
+        where = _component_dir(path, array.path)
+        raise ChunkArrayValueError(
+            f"{function}: the Zarr array at {str(where)!r} is incomplete: a resumable write "
+            f"into it was interrupted (its {PROGRESS_DIR!r} directory is there); finish it "
+            f"with to_zarr(..., resume=True)")
+
+
+def write_block_marked(
+    target: Any, region: tuple[slice, ...], block: Any, progress: str,
+    chunk_shape: tuple[int, ...],
+) -> None:
+    """Write one whole target chunk, then its progress marker.
+
+    The marker is made only after the write returned, so a marker means a
+    complete chunk; a chunk cut short by a crash has none and is written again.
+    """
+    write_block(target, region, block, None)
+    index = tuple(s.start // c for s, c in zip(region, chunk_shape))
+    open(os.path.join(progress, marker_name(index)), "wb").close()
+
+
+def finish_progress(progress: str) -> None:
+    """Mark the array complete: rename its progress directory away (atomic), delete it."""
+    if os.path.isdir(progress):
+        gone = temporary_sibling(progress, tag="old")
+        os.rename(progress, gone)
+        discard(gone)
+
+
+def resumable_delayed(x: Array, target: Any, progress: Path, done: frozenset[str]) -> Delayed:
+    """The writes of the chunks of ``x`` not in ``done``, then :func:`finish_progress`.
+
+    ``target`` None means the array is complete: the Delayed does nothing.
+    """
+    final = fresh_name("store-done")
+    if target is None:
+        layer = MaterializedLayer(final, {final: Task(_commit, [], None)})
+        return Delayed(final, Graph.from_layer(layer))
+    chunk_shape = target_chunk_shape(target)
+    if chunk_shape is None or len(chunk_shape) != x.ndim:
+        raise ChunkArrayValueError(
+            f"to_zarr: resume=True needs a regular chunk grid, got chunks {target.chunks!r}")
+    want = tuple(blocks_of(int(n), c) for n, c in zip(x.shape, chunk_shape))
+    x = x if want == x.chunks else x.rechunk(want)  # exactly one block per target chunk
+    name = fresh_name("store")
+    ind = index_letters(x.ndim)
+    writes = Blockwise(
+        name, ind, write_block_marked,
+        [(target, None), (BlockSlices(x.chunks), ind), (x.name, ind), (str(progress), None),
+         (chunk_shape, None)],
+        {x.name: x.numblocks},
+    )
+    # Only the missing chunks' keys are needed, so culling drops the done ones
+    # and the source blocks that only they read.
+    keys = [(name, *idx) for idx in np.ndindex(*x.numblocks) if marker_name(idx) not in done]
+    task = Task(_commit, [Ref(k) for k in keys], partial(finish_progress, str(progress)))
+    layer = MaterializedLayer(final, {final: task}, dependencies=frozenset([name]))
+    return Delayed(final, Graph.from_layer(layer, Graph.from_layer(writes, x.graph)))
+
+
+def _prepare_resume(
+    path: Path, component: str | None, spec: dict[str, Any]
+) -> tuple[Any, Path, frozenset[str]]:
+    """The target written in place, its progress directory, the chunks already done.
+
+    The target is None when the array exists and is complete. A new array gets its
+    progress directory before its metadata, so it never looks complete early.
+    """
+    import zarr
+
+    dest = _component_dir(path, component)
+    progress = dest / PROGRESS_DIR
+    if component is not None:
+        _require_group(path, component, spec["zarr_format"])
+    kind = zarr_node_kind(dest)
+    if kind is None:
+        _check_unused(dest)
+        progress.mkdir(parents=True, exist_ok=True)
+        if component is None:
+            return zarr.create_array(store=str(path), **spec), progress, frozenset()
+        group = zarr.open_group(store=str(path), mode="r+")
+        target = group.create_array(name=component, **_without_format(spec))
+        return target, progress, frozenset()
+    if kind != "array":
+        raise TargetExistsError(
+            f"to_zarr: {str(dest)!r} holds a Zarr group, not an array; resume=True needs "
+            f"an array written by to_zarr(..., resume=True) or nothing there")
+    existing = zarr.open_array(store=str(path), path=component or "", mode="r+")
+    check_layout(existing, spec, dest)
+    if not progress.is_dir():
+        return None, progress, frozenset()
+    return existing, progress, frozenset(os.listdir(progress))
+
+
+def _require_group(path: Path, component: str, zarr_format: int) -> None:
+    """Make the group at ``path`` (and the parents of ``component``) if missing."""
+    import zarr
+
+    kind = zarr_node_kind(path)
+    if kind == "array" or (kind is None and path.exists() and not (
+            path.is_dir() and not any(path.iterdir()))):
+        raise ChunkArrayValueError(
+            f"to_zarr: component={component!r} needs a Zarr group at {str(path)!r}, but it "
+            f"holds {'a Zarr array' if kind else 'something else'}")
+    group = zarr.open_group(store=str(path), mode="a", zarr_format=zarr_format)
+    parent = posixpath.dirname(component)
+    if parent:
+        group.require_group(parent)
+
+
+def _check_unused(dest: Path) -> None:
+    """Raise unless ``dest`` is absent, empty, or holds only a progress directory."""
+    if os.path.lexists(dest) and not (
+            dest.is_dir() and all(entry.name == PROGRESS_DIR for entry in dest.iterdir())):
+        raise TargetExistsError(
+            f"to_zarr: {str(dest)!r} exists and holds something other than a Zarr array; "
+            f"resume=True leaves it untouched (remove it, or pass overwrite=True instead)")
+
+
+def check_layout(
+    existing: Any, spec: dict[str, Any], dest: Path, function: str = "to_zarr(resume=True)"
+) -> None:
+    """Raise a ValueError naming every difference between ``existing`` and ``spec``.
+
+    Compares the shape, the dtype and (where ``spec`` gives them) the chunks and shards.
+    """
+    chunks = spec.get("chunks")
+    if isinstance(chunks, (int, np.integer)):
+        chunks = (int(chunks),) * len(spec["shape"])
+    pairs = [("shape", tuple(existing.shape), tuple(spec["shape"])),
+             ("dtype", np.dtype(existing.dtype), np.dtype(spec["dtype"]))]
+    if isinstance(chunks, (tuple, list)):
+        pairs.append(("chunks", tuple(existing.chunks), tuple(int(c) for c in chunks)))
+    shards = spec.get("shards")
+    if isinstance(shards, (tuple, list)):
+        pairs.append(("shards", existing.shards, tuple(int(c) for c in shards)))
+    diffs = [f"{what} {got} where the source has {want}" for what, got, want in pairs
+             if got != want]
+    if diffs:
+        raise ChunkArrayValueError(
+            f"{function}: the existing array at {str(dest)!r} does not match the source: "
+            f"it has {'; '.join(diffs)}")
 
 
 # -- HDF5 and .npy --

@@ -120,6 +120,18 @@ class Graph:
                 pass
         return self._foreign_owner(key).task(key)
 
+    def nbytes_hint(self, key: Key) -> int:
+        """The expected bytes of ``key``'s value when its layer knows them, else 0."""
+        if type(key) is not tuple:
+            return 0
+        layer = self.layers.get(key[0])
+        sizer = getattr(layer, "block_nbytes", None)
+        return int(sizer(key[1:])) if sizer is not None else 0
+
+    def own_layer(self, name: str) -> Layer | None:
+        """The layer ``name`` if this graph itself (not a parent) holds it."""
+        return self._own.get(name)
+
     def __contains__(self, key: object) -> bool:
         try:
             self.layer_of(key)

@@ -27,6 +27,9 @@ class Layer(ABC):
 
     name: str
     dependencies: frozenset[str]
+    # Optional: block index -> bytes of that block's value, set by collections that
+    # know it (arrays), read by the memory manager as the expected output size.
+    block_nbytes: Any = None
 
     @abstractmethod
     def keys(self) -> Iterator[Key]:
@@ -66,13 +69,14 @@ class MaterializedLayer(Layer):
     (1, True)
     """
 
-    __slots__ = ("name", "tasks", "dependencies")
+    __slots__ = ("name", "tasks", "dependencies", "block_nbytes")
 
     def __init__(
         self, name: str, tasks: Mapping[Key, Any], dependencies: Iterable[str] | None = None
     ) -> None:
         self.name = name
         self.tasks = dict(tasks)
+        self.block_nbytes = None
         if dependencies is None:
             # Found from the tasks: the layers owning the keys they read.
             own = {key_name(k) for k in self.tasks}

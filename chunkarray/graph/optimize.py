@@ -103,6 +103,9 @@ class FusedBlockwise(Layer):
             deps |= m.dependencies
         self.dependencies = frozenset(deps - set(self.members))
         self.out_numblocks = root.out_numblocks
+        sizers = [getattr(m, "block_nbytes", None) for m in self.members.values()]
+        if root.block_nbytes is not None:
+            self.block_nbytes = _FusedBytes(root.block_nbytes, [f for f in sizers if f])
         self.tileable = {n for n, layer in [(root.name, root), *self.members.items()]
                          if getattr(layer, "elementwise", False)}
 
@@ -140,6 +143,18 @@ class FusedBlockwise(Layer):
 
     def __repr__(self) -> str:
         return f"FusedBlockwise({self.name!r}, {len(self.members) + 1} layers)"
+
+
+class _FusedBytes:
+    """Bytes held by a fused task: its output plus its largest intermediate."""
+
+    def __init__(self, root: Any, members: list[Any]) -> None:
+        self.root = root
+        self.members = members
+
+    def __call__(self, index: tuple[int, ...]) -> int:
+        inner = max((int(m(index)) for m in self.members), default=0)
+        return int(self.root(index)) + inner
 
 
 def fuse_blockwise(graph: Graph, keep: Iterable[str]) -> Graph:

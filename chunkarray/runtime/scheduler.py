@@ -35,6 +35,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from chunkarray.runtime.memory import RunMemory
 from chunkarray.runtime.pool import get_pool
 from chunkarray.typing import Callback, Key, Runnable
 
@@ -52,6 +53,8 @@ class RunState:
         priority: Mapping[Key, int],
         num_workers: int,
         callbacks: Sequence[Callback] = (),
+        hints: Mapping[Key, int] | None = None,
+        memory_limit: int | None = None,
     ) -> None:
         self.tasks = tasks
         self.priority = priority
@@ -59,7 +62,6 @@ class RunState:
         self.callbacks = callbacks
         self.lock = threading.Lock()
         self.cond = threading.Condition(self.lock)
-        self.values: dict[Key, Any] = {}
         self.outputs = set(outputs)
         self.waiting: dict[Key, int] = {}
         self.dependents: dict[Key, list[Key]] = {}
@@ -72,6 +74,7 @@ class RunState:
         self.tiny = False  # until the first batch is measured, tasks go one by one
         ready: list[tuple[int, Key]] = []
         dependents = self.dependents
+        self.reserved: dict[Key, int] = {}
         for key, task in tasks.items():
             deps = task.dependencies
             if deps:
@@ -87,46 +90,72 @@ class RunState:
         self.needed = {k: len(v) for k, v in dependents.items()}
         heapq.heapify(ready)
         self.ready = ready
+        # Ready tasks with dependencies (they consume values) wait in their own heap,
+        # so that while memory is tight they run before tasks that load new data.
+        self.ready_inner: list[tuple[int, Key]] = []
+        self.memory = RunMemory(tasks, priority, dependents, self.lock, hints, memory_limit)
+        self.values = self.memory
 
     @property
     def stopped(self) -> bool:
         return self.error is not None or self.remaining == 0
 
+    def has_ready(self) -> bool:
+        return bool(self.ready or self.ready_inner)
+
+    def _next_heap(self) -> list[tuple[int, Key]]:
+        ready, inner = self.ready, self.ready_inner
+        if not inner:
+            return ready
+        if not ready or self.memory.tight or inner[0][0] < ready[0][0]:
+            return inner
+        return ready
+
     def take_batch(self) -> list[tuple[Key, Runnable]]:
-        """Pop the next tasks to run by one worker."""
-        ready = self.ready
+        """Pop the next tasks one worker may run now (empty: wait for memory)."""
         n = 1
         if self.tiny:
-            n = min(_MAX_BATCH, max(1, len(ready) // self.num_workers))
-        tasks = self.tasks
-        prio, key = heapq.heappop(ready)
-        batch = [(key, tasks[key])]
-        # Only consecutive priorities join a batch: a gap is a task not yet ready
-        # that must run before the rest, so batching never reorders the run.
-        while len(batch) < n and ready and ready[0][0] == prio + 1:
-            prio, key = heapq.heappop(ready)
+            n = min(_MAX_BATCH, max(1, (len(self.ready) + len(self.ready_inner))
+                                    // self.num_workers))
+        tasks, memory, reserved = self.tasks, self.memory, self.reserved
+        batch: list[tuple[Key, Runnable]] = []
+        prio = -2
+        while len(batch) < n and self.has_ready():
+            heap = self._next_heap()
+            # Only consecutive priorities join a batch: a gap is a task not yet
+            # ready that must run before the rest, so batching never reorders.
+            if batch and heap[0][0] != prio + 1:
+                break
+            key = heap[0][1]
+            if not memory.admit(key, self.running + len(batch)):
+                break
+            reserved[key] = memory.inflight_of_last
+            prio = heapq.heappop(heap)[0]
             batch.append((key, tasks[key]))
         self.running += len(batch)
         return batch
 
     def finish(self, done: list[tuple[Key, Any]], elapsed: float) -> None:
         """Record finished tasks, release inputs no longer needed, wake workers."""
-        values, waiting, needed, ready = self.values, self.waiting, self.needed, self.ready
+        memory, waiting, needed = self.memory, self.waiting, self.needed
+        ready, inner = self.ready, self.ready_inner
         dependents, priority, outputs = self.dependents, self.priority, self.outputs
         for key, value in done:
-            values[key] = value
+            memory.unpin(key, self.reserved.pop(key, 0))
+            memory.done.add(key)
+            memory.add(key, value)
             for dep in self.tasks[key].dependencies:
                 left = needed[dep] - 1
                 needed[dep] = left
                 if left == 0 and dep not in outputs:
-                    del values[dep]
+                    memory.release(dep)
             for child in dependents.get(key, ()):
                 left = waiting[child] - 1
                 if left:
                     waiting[child] = left
                 else:
                     del waiting[child]
-                    heapq.heappush(ready, (priority[child], child))
+                    heapq.heappush(inner, (priority[child], child))
         n = len(done)
         self.running -= n
         self.remaining -= n
@@ -138,7 +167,7 @@ class RunState:
                 count += 1
                 for cb in self.callbacks:
                     cb.on_task_end(key, count, self.total)
-        if ready or self.remaining == 0:
+        if ready or inner or self.remaining == 0:
             self.cond.notify_all()
 
     def fail(self, key: Key | None, error: BaseException) -> None:
@@ -159,11 +188,13 @@ def work(state: RunState) -> None:
             if done:
                 state.finish(done, elapsed)
                 done = []
-            while not state.ready and not state.stopped:
+            while True:
+                if state.stopped:
+                    return
+                batch = state.take_batch() if state.has_ready() else []
+                if batch:
+                    break
                 cond.wait()
-            if state.stopped:
-                return
-            batch = state.take_batch()
         start = time.perf_counter()
         for key, task in batch:
             if state.error is not None:
@@ -195,6 +226,8 @@ def run(
     priority: Mapping[Key, int],
     num_workers: int = 1,
     callbacks: Sequence[Callback] = (),
+    hints: Mapping[Key, int] | None = None,
+    memory_limit: int | None = None,
 ) -> dict[Key, Any]:
     """Run ``tasks`` and return the values of ``outputs``.
 
@@ -206,7 +239,7 @@ def run(
     >>> run({"a": Literal(1)}, ["a"], {"a": 0})
     {'a': 1}
     """
-    state = RunState(tasks, outputs, priority, num_workers, callbacks)
+    state = RunState(tasks, outputs, priority, num_workers, callbacks, hints, memory_limit)
     for cb in callbacks:
         cb.on_start(state.total)
     helpers: list[Any] = []
@@ -223,8 +256,11 @@ def run(
     for cb in callbacks:
         cb.on_finish(state.error)
     if state.error is not None:
+        state.memory.discard()
         raise _with_key_note(state.error, state.error_key)
-    return {k: state.values[k] for k in outputs}
+    results = {k: state.values[k] for k in outputs}
+    state.memory.finish()
+    return results
 
 
 def _wait_for(helpers: list[Any], state: RunState) -> None:

@@ -1,0 +1,304 @@
+"""The memory manager: a byte budget for chunks, spilling to disk, back-pressure.
+
+Policy
+------
+Every value a run produces is counted (``sizeof``) while it is held. The budget is
+the ``memory_limit`` setting, read when a run starts. Before a task starts, the
+bytes it is expected to add (its output size hint plus inputs that must come back
+from disk) must fit beside what is held and what running tasks will add
+(back-pressure); if they do not, values are evicted first:
+
+- values whose task is a plain read of an existing store (``rereadable``) are
+  dropped and read again when needed: no disk write at all;
+- other values are spilled to the spill store (ndarrays as raw ``.npy`` files that
+  reload memory-mapped, frames as parquet, the rest pickled), lazily reloaded on
+  the next use.
+
+Victims are the values needed latest: the largest smallest-priority of their
+pending dependents. Values read by running tasks are pinned and never evicted.
+A task that still does not fit waits until a running task finishes; when nothing
+runs, it starts anyway (progress is guaranteed), with one warning if it alone is
+larger than the budget. While memory is tight, ready tasks that consume values
+run before tasks that only load new data.
+
+State (:class:`RunMemory`, guarded by the run's lock): ``mem`` (in-memory values),
+``sizes``, ``spilled`` (spill handles), ``dropped`` (rereadable values let go),
+``pins``, ``inflight`` (expected bytes of running tasks) and the counters of
+:class:`RunStats`.
+
+Invariant: ``held == sum(sizes[k] for k in mem)``; after admission, ``held +
+inflight <= limit`` unless a single task exceeds the budget or nothing else runs.
+
+Worked example: ``x - x.mean(axis=0)`` over a 4 GiB Zarr array with a 512 MiB
+budget: the blocks of ``x`` are read for the mean, dropped when the budget is
+reached (they are rereadable), and read again for the subtraction; peak held bytes
+stay under 512 MiB.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chunkarray import config
+from chunkarray.errors import PerformanceWarning
+from chunkarray.runtime.sizeof import sizeof
+from chunkarray.sizes import format_bytes
+from chunkarray.typing import Key
+
+logger = logging.getLogger("chunkarray.memory")
+
+
+@dataclass(frozen=True, slots=True)
+class RunStats:
+    """What one compute did with memory: the figures behind the bound."""
+
+    memory_limit: int
+    peak_managed_bytes: int
+    spilled_bytes: int
+    spilled_chunks: int
+    reloaded_bytes: int
+    reloaded_chunks: int
+    dropped_chunks: int
+    reread_chunks: int
+    tasks_run: int
+    seconds: float
+
+
+_last: list[RunStats] = []
+_last_lock = threading.Lock()
+
+
+def last_run() -> RunStats | None:
+    """The statistics of the most recent compute in this process (None before any)."""
+    with _last_lock:
+        return _last[-1] if _last else None
+
+
+def _record(stats: RunStats) -> None:
+    with _last_lock:
+        _last[:] = [stats]
+    logger.debug("compute finished: %s", stats)
+
+
+_store: Any = None
+_store_lock = threading.Lock()
+
+
+def spill_store() -> Any:
+    """The process's spill store, made on first use in the ``spill_dir`` setting."""
+    global _store
+    with _store_lock:
+        directory = config.get("spill_dir")
+        if _store is None or getattr(_store, "parent", None) != directory:
+            from chunkarray.storage.spill_store import SpillStore
+
+            if _store is not None:
+                _store.close()
+            _store = SpillStore(directory)
+            _store.parent = directory
+        return _store
+
+
+def is_rereadable(task: Any) -> bool:
+    """True for a task that only reads a block of an existing store (no dependencies)."""
+    func = getattr(task, "func", None)
+    return not task.dependencies and bool(getattr(func, "rereadable", False))
+
+
+class RunMemory(Mapping[Key, Any]):
+    """The values of one run, counted against the budget (see the module docstring).
+
+    The scheduler calls every method except ``__getitem__`` with the run's lock
+    held; tasks read values through ``__getitem__`` from worker threads.
+    """
+
+    def __init__(self, tasks: Mapping[Key, Any], priority: Mapping[Key, int],
+                 dependents: Mapping[Key, list[Key]], lock: threading.Lock,
+                 hints: Mapping[Key, int] | None = None, limit: int | None = None) -> None:
+        self.tasks = tasks
+        self.priority = priority
+        self.dependents = dependents
+        self.lock = lock
+        self.hints = hints or {}
+        self.limit = int(config.get("memory_limit") if limit is None else limit)
+        self.mem: dict[Key, Any] = {}
+        self.sizes: dict[Key, int] = {}
+        self.spilled: dict[Key, Any] = {}
+        self.dropped: set[Key] = set()
+        self.pins: dict[Key, int] = {}
+        self.done: set[Key] = set()
+        self.held = 0
+        self.inflight = 0
+        self.peak = 0
+        self.counts = {"spilled_bytes": 0, "spilled_chunks": 0, "reloaded_bytes": 0,
+                       "reloaded_chunks": 0, "dropped_chunks": 0, "reread_chunks": 0}
+        self.warned = False
+        self.inflight_of_last = 0
+        self.started = time.perf_counter()
+        self.tasks_run = 0
+
+    # -- the Mapping read by tasks (worker threads, lock not held) --
+    def __getitem__(self, key: Key) -> Any:
+        try:
+            return self.mem[key]
+        except KeyError:
+            return self._bring_back(key)
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(set(self.mem) | set(self.spilled) | self.dropped)
+
+    def __len__(self) -> int:
+        return len(self.mem) + len(self.spilled) + len(self.dropped)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.mem or key in self.spilled or key in self.dropped
+
+    def _bring_back(self, key: Key) -> Any:
+        with self.lock:
+            if key in self.mem:
+                return self.mem[key]
+            handle = self.spilled.get(key)
+            rereadable = key in self.dropped
+        if handle is not None:
+            value = spill_store().get(handle)
+            with self.lock:
+                self.counts["reloaded_bytes"] += self.sizes.get(key, 0)
+                self.counts["reloaded_chunks"] += 1
+            return value
+        if rereadable:
+            value = self.tasks[key].execute({})
+            with self.lock:
+                self.counts["reread_chunks"] += 1
+            return value
+        raise KeyError(key)
+
+    # -- bookkeeping (lock held) --
+    def add(self, key: Key, value: Any) -> None:
+        """Hold a finished task's value, evicting others if over budget."""
+        size = sizeof(value)
+        self.mem[key] = value
+        self.sizes[key] = size
+        self.held += size
+        self.tasks_run += 1
+        if self.held > self.peak:
+            self.peak = self.held
+        if self.held + self.inflight > self.limit:
+            self.evict(self.held + self.inflight - self.limit, protect=())
+
+    def release(self, key: Key) -> None:
+        """Forget a value nobody needs any more (in memory, on disk or dropped)."""
+        if key in self.mem:
+            del self.mem[key]
+            self.held -= self.sizes.get(key, 0)
+        handle = self.spilled.pop(key, None)
+        if handle is not None:
+            spill_store().delete(handle)
+        self.dropped.discard(key)
+        self.sizes.pop(key, None)
+
+    def expected(self, key: Key) -> int:
+        """Bytes a task will add while it runs: its output plus inputs to bring back."""
+        extra = self.hints.get(key, 0)
+        for d in self.tasks[key].dependencies:
+            if d not in self.mem:
+                extra += self.sizes.get(d, 0)
+        return extra
+
+    def admit(self, key: Key, running: int) -> bool:
+        """Reserve room for ``key``; False means wait for a running task to finish."""
+        need = self.expected(key)
+        over = self.held + self.inflight + need - self.limit
+        if over > 0:
+            self.evict(over, protect=self.tasks[key].dependencies)
+            over = self.held + self.inflight + need - self.limit
+        if over > 0 and running:
+            return False
+        if need > self.limit and not self.warned:
+            self.warned = True
+            warnings.warn(
+                f"a task needs about {format_bytes(need)}, more than memory_limit="
+                f"{format_bytes(self.limit)}; running it anyway. Use smaller chunks to "
+                f"stay within the limit",
+                PerformanceWarning, stacklevel=2,
+            )
+        self.inflight += need
+        self.inflight_of_last = need
+        for d in self.tasks[key].dependencies:
+            self.pins[d] = self.pins.get(d, 0) + 1
+        return True
+
+    def unpin(self, key: Key, need: int) -> None:
+        """A task finished: its reservation ends and its inputs may be evicted."""
+        self.inflight -= need
+        pins = self.pins
+        for d in self.tasks[key].dependencies:
+            left = pins[d] - 1
+            if left:
+                pins[d] = left
+            else:
+                del pins[d]
+
+    @property
+    def tight(self) -> bool:
+        """True when more than half of the budget is held or reserved."""
+        return 2 * (self.held + self.inflight) > self.limit
+
+    def evict(self, amount: int, protect: Any) -> None:
+        """Drop or spill values needed latest until ``amount`` bytes are freed."""
+        candidates = [k for k in self.mem if k not in self.pins and k not in protect]
+        if not candidates:
+            return
+        candidates.sort(key=self._next_use, reverse=True)
+        freed = 0
+        for key in candidates:
+            if freed >= amount:
+                break
+            freed += self._evict_one(key)
+
+    def _next_use(self, key: Key) -> float:
+        uses = [self.priority[c] for c in self.dependents.get(key, ()) if c not in self.done]
+        return min(uses) if uses else float("inf")
+
+    def _evict_one(self, key: Key) -> int:
+        size = self.sizes.get(key, 0)
+        value = self.mem.pop(key)
+        self.held -= size
+        if key in self.spilled:
+            return size  # a reloaded value: its file is still there
+        if is_rereadable(self.tasks[key]):
+            self.dropped.add(key)
+            self.counts["dropped_chunks"] += 1
+            return size
+        self.spilled[key] = spill_store().put(key, value)
+        self.counts["spilled_bytes"] += size
+        self.counts["spilled_chunks"] += 1
+        return size
+
+    def stats(self) -> RunStats:
+        return RunStats(
+            memory_limit=self.limit, peak_managed_bytes=self.peak,
+            tasks_run=self.tasks_run, seconds=time.perf_counter() - self.started,
+            **self.counts,
+        )
+
+    def finish(self) -> None:
+        """Record the stats and remove the run's spill files (outputs were read)."""
+        _record(self.stats())
+        self.discard()
+
+    def discard(self) -> None:
+        """Forget every value and remove the run's spill files."""
+        if self.spilled:
+            store = spill_store()
+            for handle in self.spilled.values():
+                store.delete(handle)
+        self.spilled.clear()
+        self.mem.clear()
+        self.dropped.clear()
+        self.held = 0
