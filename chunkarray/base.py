@@ -153,16 +153,26 @@ def persist(
     scheduler: Any = None,
     num_workers: int | None = None,
     optimize_graph: bool | None = None,
+    store: Any = None,
+    resume: bool = False,
+    overwrite: bool = False,
 ) -> tuple[Any, ...]:
     """Compute collections and return the same collections over their results.
 
     A persisted collection's graph has one task per output chunk (its value).
+    With ``store=`` (a local Zarr group path), the chunks are written there
+    instead, as components ``"0"``, ``"1"``, ... in argument order, and the
+    returned collections read from it; ``resume=True`` finishes an interrupted
+    persist, writing only the missing chunks; an existing store holding something
+    else is left untouched unless ``overwrite=True``.
 
     >>> import chunkarray as ca
     >>> (p,) = ca.persist(ca.delayed(sum)([1, 2]))
     >>> p.compute()
     3
     """
+    if store is not None:
+        return _persist_to_store(args, store, resume, overwrite)
     found = [a for a in args if is_collection(a)]
     values = execute(found, scheduler, num_workers, optimize_graph)
     out = []
@@ -172,6 +182,22 @@ def persist(
             out.append(a.__chunkarray_rebuild__({k: values[k] for k in keys}))
         else:
             out.append(a)
+    return tuple(out)
+
+
+def _persist_to_store(args: Sequence[Any], store: Any, resume: bool,
+                      overwrite: bool) -> tuple[Any, ...]:
+    out = []
+    for i, a in enumerate(args):
+        hook = getattr(a, "__chunkarray_store__", None)
+        if hook is None:
+            if is_collection(a):
+                raise TypeError(
+                    f"persist: store= is not supported for {type(a).__name__} collections yet"
+                )
+            out.append(a)
+            continue
+        out.append(hook(store, str(i), resume=resume, overwrite=overwrite))
     return tuple(out)
 
 
@@ -192,5 +218,6 @@ def collection_method(function: Callable[..., tuple[Any, ...]]) -> Callable[...,
         return function(self, **kwargs)[0]
 
     method.__name__ = function.__name__
+    method.__qualname__ = function.__name__
     method.__doc__ = f"{function.__name__.capitalize()} this collection; see chunkarray.{function.__name__}."
     return method

@@ -31,6 +31,7 @@ from chunkarray.array.reductions import (
     std, sum, var,
 )
 from chunkarray.array.slicing import nonzero
+from chunkarray.array import persist as _persist  # noqa: F401 - sets Array.__chunkarray_store__
 from chunkarray.array import random
 
 newaxis = None

@@ -158,23 +158,39 @@ class BlockIds:
 
 
 class BlockInfo:
-    """Per-block literal: Dask-style ``block_info`` for one input and the output."""
+    """Per-block literal: Dask-style ``block_info`` for every input and the output.
 
-    def __init__(self, arrays: list[Any], out_chunks: tuple[tuple[int, ...], ...], dtype: Any):
+    Input ``i`` is described by its letters ``in_inds[i]``: along a letter of the
+    output its block is the output's (block 0 where it is broadcast); along a dropped
+    (contracted) letter the function receives the whole axis, so its location is the
+    whole axis and its chunk-location 0.
+    """
+
+    def __init__(self, arrays: list[Any], in_inds: list[str], out_ind: str,
+                 out_chunks: tuple[tuple[int, ...], ...], dtype: Any):
         self.arrays = arrays
+        self.in_inds = in_inds
+        self.out_ind = out_ind
         self.out_chunks = out_chunks
-        self.dtype = dtype
+        self.dtype = np.dtype(dtype)
         self.numblocks = tuple(len(c) for c in out_chunks)
 
     def __getitem__(self, index: tuple[int, ...]) -> dict[Any, Any]:
+        where = dict(zip(self.out_ind, index))
         info: dict[Any, Any] = {}
-        for i, a in enumerate(self.arrays):
-            idx = tuple(0 if n == 1 else j for n, j in
-                        zip(a.numblocks, index[len(index) - a.ndim:]))
-            info[i] = {
-                "shape": a.shape, "num-chunks": a.numblocks, "chunk-location": idx,
-                "array-location": [(s.start, s.stop) for s in slices_of(a.chunks, idx)],
-            }
+        for i, (a, ind) in enumerate(zip(self.arrays, self.in_inds)):
+            idx, location = [], []
+            for letter, sizes in zip(ind, a.chunks):
+                if letter in where:
+                    j = where[letter] if len(sizes) > 1 else 0
+                    start = sum(sizes[:j])
+                    location.append((start, start + sizes[j]))
+                else:
+                    j = 0
+                    location.append((0, sum(sizes)))
+                idx.append(j)
+            info[i] = {"shape": a.shape, "num-chunks": a.numblocks,
+                       "chunk-location": tuple(idx), "array-location": location}
         info[None] = {
             "shape": tuple(sum(c) for c in self.out_chunks), "num-chunks": self.numblocks,
             "chunk-location": index, "dtype": self.dtype, "chunk-shape": tuple(
@@ -222,6 +238,10 @@ def map_blocks(
     ndim = max(a.ndim for a in arrs)
     letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
     in_ind = letters[:ndim]
+    # Align first, so that block_info describes the blocks the function really gets.
+    pairs_in = _pairs(arrays, in_ind)
+    arrays = [v for v, _ in _align(list(zip(pairs_in[::2], pairs_in[1::2])))]
+    arrs = [a for a in arrays if isinstance(a, Array)]
     drop = sorted({d % ndim for d in ([drop_axis] if isinstance(drop_axis, int) else drop_axis)})
     out_list = [c for i, c in enumerate(in_ind) if i not in drop]
     out_ndim = len(out_list) + (1 if isinstance(new_axis, int) else len(new_axis))
@@ -247,7 +267,8 @@ def map_blocks(
         if wants:
             for w in wants:
                 pairs += [BlockIds(out.numblocks) if w == "block_id"
-                          else BlockInfo(arrs, out_chunks, dtype), out_ind]
+                          else BlockInfo(arrs, [in_ind[ndim - a.ndim:] for a in arrs],
+                                         out_ind, out_chunks, dtype), out_ind]
             wrapped = partial(_call_with, func, wants)
             out = blockwise(wrapped, out_ind, *pairs, *_pairs(arrays, in_ind), dtype=dtype,
                             new_axes=new_axes, concatenate=bool(drop), name=name, **kwargs)

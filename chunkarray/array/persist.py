@@ -48,6 +48,7 @@ from chunkarray import base
 from chunkarray.array.core import Array
 from chunkarray.array.creation import asarray
 from chunkarray.array.io import (
+    PROGRESS_DIR,
     check_layout,
     default_zarr_chunks,
     from_zarr,
@@ -211,6 +212,8 @@ def _check_component(path: Path, component: str, x: Array, resume: bool,
     kind = zarr_node_kind(dest)
     if overwrite or (kind is None and not _is_used(dest)):
         return
+    if resume and kind is None and dest.is_dir() and os.listdir(dest) == [PROGRESS_DIR]:
+        return  # interrupted before the array's metadata was written: resume makes it
     if kind != "array":
         raise TargetExistsError(
             f"persist: {str(path)!r} already holds {component!r} and it is not a Zarr array; "

@@ -42,6 +42,7 @@ npy memmap [0.0, 1.0, 2.0, 3.0]
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import hashlib
@@ -200,10 +201,8 @@ class SpillStore:
             )
         with self._lock:
             self._bytes -= self._sizes.pop(handle.path, 0)
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.remove(handle.path)
-        except FileNotFoundError:
-            pass
 
     @property
     def bytes_on_disk(self) -> int:
@@ -301,7 +300,11 @@ def _write_atomic(path: str, writer: Callable[[str, Any], None], value: Any) -> 
 
 def _write(stem: str, value: object) -> SpillHandle:
     # Only plain arrays: a subclass (a masked array...) would lose its extra state.
-    if type(value) in (np.ndarray, np.memmap) and _is_npy_dtype(value.dtype):  # type: ignore[attr-defined]
+    if (
+        isinstance(value, np.ndarray)
+        and type(value) in (np.ndarray, np.memmap)
+        and _is_npy_dtype(value.dtype)
+    ):
         return _handle(stem, "npy", _write_npy, value)
     table = _frame_table(value)
     if table is not None:
@@ -377,11 +380,12 @@ _MASKED_DTYPES = ("Int8Dtype", "Int16Dtype", "Int32Dtype", "Int64Dtype", "UInt8D
 
 
 def _is_parquet_safe(pd: Any, frame: Any) -> bool:
-    """True if pyarrow restores ``frame`` exactly: str column names, safe dtypes."""
+    """True if pyarrow restores ``frame`` exactly: unique str column names, safe dtypes."""
     columns, index = frame.columns, frame.index
     if isinstance(columns, pd.MultiIndex) or not len(columns) or not columns.is_unique:
         return False
-    if not all(isinstance(name, str) for name in columns):
+    # An object-dtype Index of str would come back with the str dtype.
+    if not _is_string_dtype(pd, columns.dtype) or not all(isinstance(c, str) for c in columns):
         return False
     if not all(name is None or isinstance(name, str) for name in [columns.name, *index.names]):
         return False
@@ -395,14 +399,19 @@ def _is_parquet_dtype(pd: Any, dtype: Any) -> bool:
         if dtype.kind in "mM":
             return bool(np.datetime_data(dtype)[0] in ("ms", "us", "ns"))
         return dtype.kind in "biuf"
-    if isinstance(dtype, pd.CategoricalDtype):
-        return _is_parquet_dtype(pd, dtype.categories.dtype)
+    if isinstance(dtype, pd.CategoricalDtype):  # other categories come back decoded
+        return _is_string_dtype(pd, dtype.categories.dtype)
     if isinstance(dtype, pd.DatetimeTZDtype):
         return bool(dtype.unit in ("ms", "us", "ns"))
     if isinstance(dtype, pd.StringDtype):
-        return bool(dtype.storage == "pyarrow")  # python-backed strings come back pyarrow-backed
+        return _is_string_dtype(pd, dtype)
     masked = tuple(getattr(pd, name) for name in _MASKED_DTYPES)
     return isinstance(dtype, (pd.PeriodDtype, pd.ArrowDtype, *masked))
+
+
+def _is_string_dtype(pd: Any, dtype: Any) -> bool:
+    # Python-backed strings come back pyarrow-backed.
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
 
 
 def _read_npy(handle: SpillHandle) -> Any:
@@ -417,7 +426,8 @@ def _read_npy(handle: SpillHandle) -> Any:
 def _read_parquet(handle: SpillHandle) -> Any:
     table = _arrow()[1].read_table(handle.path)
     info = pickle.loads(table.schema.metadata[_META])
-    frame = table.to_pandas()
+    # Arrow buffers are freed column by column as they convert: no second full copy.
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)
     if info["freq"] is not None:
         frame.index.freq = info["freq"]
     if not info["series"]:

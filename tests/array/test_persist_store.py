@@ -243,6 +243,23 @@ def test_resume_after_crash_writes_only_missing_chunks(tmp_path, monkeypatch):
     assert_eq(from_zarr(path, component="other"), B)
 
 
+def test_resume_after_crash_before_array_metadata(tmp_path, monkeypatch):
+    path = tmp_path / "store.zarr"
+
+    def no_create(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(zarr.Group, "create_array", no_create)
+    with pytest.raises(OSError, match="disk full"):
+        persist_array_to_store(from_array(B, chunks=5), path, "b", resume=True)
+    monkeypatch.undo()
+    assert [p.name for p in (path / "b").iterdir()] == [PROGRESS_DIR]
+    with pytest.raises(FileExistsError):  # without resume it is not taken over
+        persist_array_to_store(from_array(B, chunks=5), path, "b")
+    assert_eq(persist_array_to_store(from_array(B, chunks=5), path, "b", resume=True), B)
+    assert not has_unfinished_write(path, "b")
+
+
 # -- bad input --
 
 def test_bad_arguments(tmp_path):

@@ -143,7 +143,8 @@ def frames() -> dict[str, pd.DataFrame]:
     n = 6
     parquet = {
         "numbers": pd.DataFrame({"a": np.arange(n), "b": np.linspace(0, 1, n),
-                                 "c": np.arange(n, dtype="uint8"), "d": np.arange(n, dtype="float16")}),
+                                 "c": np.arange(n, dtype="uint8"),
+                                 "d": np.arange(n, dtype="float16")}),
         "strings": pd.DataFrame({"s": ["x", "yy", None, "é", "", "z"]}),
         "categorical": pd.DataFrame({"c": pd.Categorical(list("abcabc"), ordered=True)}),
         "nullable": pd.DataFrame({"i": pd.array([1, None, 3, 4, 5, 6], dtype="Int64"),
@@ -160,6 +161,14 @@ def frames() -> dict[str, pd.DataFrame]:
         "columns_name": pd.DataFrame({"a": range(n)}).rename_axis(columns="cols"),
         "empty": pd.DataFrame({"a": np.array([], "int32"), "s": pd.Series([], dtype="str")}),
         "periods": pd.DataFrame({"p": pd.period_range("2000", periods=n, freq="M")}),
+        "period_index": pd.DataFrame({"a": range(n)},
+                                     index=pd.period_range("2000", periods=n, freq="D")),
+        "timedelta_index": pd.DataFrame({"a": range(n)},
+                                        index=pd.timedelta_range(0, periods=n, freq="s")),
+        "tz_index": pd.DataFrame({"a": range(n)},
+                                 index=pd.date_range("2000", periods=n, freq="D", tz="UTC")),
+        "categorical_index": pd.DataFrame({"a": range(n)},
+                                          index=pd.CategoricalIndex(list("xyzxyz"), name="c")),
         "arrow": pd.DataFrame({"x": pd.array(range(n), dtype="int64[pyarrow]")}),
     }
     pickled = {
@@ -175,6 +184,10 @@ def frames() -> dict[str, pd.DataFrame]:
         "multi_columns": pd.DataFrame([[1, 2]], columns=pd.MultiIndex.from_tuples([("a", "b"),
                                                                                     ("a", "c")])),
         "intervals": pd.DataFrame({"i": pd.interval_range(0, n)}),
+        "object_column_names": pd.DataFrame({"a": range(n)}).set_axis(
+            pd.Index(["a"], dtype=object), axis=1),
+        "int_categories": pd.DataFrame({"c": pd.Categorical([1, 2, 1, 2, 3, 3])}),
+        "time_categories": pd.DataFrame({"c": pd.Categorical(pd.date_range("2000", periods=n))}),
     }
     return {**{f"parquet-{k}": v for k, v in parquet.items()},
             **{f"pickle-{k}": v for k, v in pickled.items()}}
@@ -195,12 +208,18 @@ def test_a_frame_round_trips_exactly(store: SpillStore, name: str) -> None:
     assert back.attrs == frame.attrs
 
 
-@pytest.mark.parametrize("name", [None, "x", 0, ("a", 1), 2.5])
-@pytest.mark.parametrize("frame_name", [n for n in FRAMES if n != "pickle-no_columns"])
-def test_a_series_round_trips_with_its_name(store: SpillStore, name: Any, frame_name: str) -> None:
-    frame = FRAMES[frame_name]
-    series = frame.iloc[:, 0].rename(name)
-    back = store.get(store.put("s", series))
+SERIES_NAMES = [None, "x", 0, ("a", 1), 2.5]
+SERIES_CASES = [(frame_name, name) for frame_name in FRAMES if frame_name != "pickle-no_columns"
+                for name in SERIES_NAMES][:: len(SERIES_NAMES) - 1]  # every name, every frame
+SERIES_CASES += [("parquet-numbers", name) for name in SERIES_NAMES]
+
+
+@pytest.mark.parametrize("frame_name, name", SERIES_CASES)
+def test_a_series_round_trips_with_its_name(store: SpillStore, frame_name: str, name: Any) -> None:
+    series = FRAMES[frame_name].iloc[:, 0].rename(name)
+    handle = store.put("s", series)
+    assert handle.kind == "parquet" or not frame_name.startswith("parquet")
+    back = store.get(handle)
     assert isinstance(back, pd.Series)
     pd.testing.assert_series_equal(back, series, check_exact=True)
     assert back.name == series.name and type(back.name) is type(series.name)
