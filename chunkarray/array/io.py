@@ -181,11 +181,27 @@ def write_block(target: Any, region: tuple[slice, ...], block: Any, lock: Any) -
     """Write ``block`` into ``target[region]`` (under ``lock`` if given)."""
     if any(s.stop == s.start for s in region):
         return
+    layout = _direct_layout(target)
+    if layout is not None and layout.write_chunk(region, block):
+        return
     if lock is None:
         target[region] = block
     else:
         with lock:
             target[region] = block
+
+
+def _direct_layout(target: Any) -> Any:
+    """The raw chunk layout of a local uncompressed Zarr v3 target, else None."""
+    if type(target).__module__.split(".")[0] != "zarr":
+        return None
+    from chunkarray.storage.zarr import ChunkLayout
+
+    try:
+        layout = ChunkLayout.of(target)
+    except Exception:  # an unusual store or metadata: zarr's own write path
+        return None
+    return layout if layout is not None and layout.is_raw else None
 
 
 def _commit(done: Any, on_success: Callable[[], Any] | None) -> None:

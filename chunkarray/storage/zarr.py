@@ -32,7 +32,9 @@ by zarr-python. The results are identical either way (the tests compare them).
 from __future__ import annotations
 
 import itertools
+import contextlib
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,6 +163,42 @@ class ChunkLayout:
         else:
             key = self.separator.join(parts) or "0"
         return os.path.join(self.root, *key.split("/"))
+
+    @property
+    def is_raw(self) -> bool:
+        """True when chunk files are plain bytes (no transpose, no compression)."""
+        return self.transpose is None and not self.decoders
+
+    def write_chunk(self, region: tuple[slice, ...], block: np.ndarray) -> bool:
+        """Write ``block`` as the chunk file covering ``region``, atomically.
+
+        Only for raw layouts and a region that is exactly one chunk (edge chunks are
+        padded with the fill value, as Zarr v3 stores them full size). Returns False,
+        writing nothing, when the fast path does not apply.
+        """
+        if not self.is_raw or len(region) != len(self.chunk_shape):
+            return False
+        coords = []
+        for s, c, n in zip(region, self.chunk_shape, self.shape):
+            if s.start % c or s.stop != min(s.start + c, n):
+                return False
+            coords.append(s.start // c)
+        data = np.asarray(block, dtype=self.file_dtype)
+        if data.shape != self.chunk_shape:
+            full = np.full(self.chunk_shape, self.fill_value, dtype=self.file_dtype)
+            full[tuple(slice(0, k) for k in data.shape)] = data
+            data = full
+        path = self.chunk_path(tuple(coords))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.tmp-{os.getpid()}-{threading.get_ident()}"
+        try:
+            np.ascontiguousarray(data).tofile(tmp)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return True
 
     def read(self, region: tuple[slice, ...]) -> np.ndarray:
         """The elements of ``region`` (step-1 slices with resolved bounds)."""
