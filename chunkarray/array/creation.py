@@ -122,6 +122,19 @@ def getter(source: Any, index: tuple[slice, ...]) -> np.ndarray:
 getter.rereadable = True  # type: ignore[attr-defined]
 
 
+def source_of(x: Array) -> Any:
+    """The store ``x`` reads its blocks from, if ``x`` is a plain read of it, else None.
+
+    Lets operations that only move data (rechunk) read the store in their own
+    regions instead of going through ``x``'s blocks.
+    """
+    layer = x.graph.own_layer(x.name)
+    if type(layer) is not Blockwise or layer.func is not getter or len(x.graph.layers) != 1:
+        return None
+    (source, none), (slices, _) = layer.inputs
+    return source if none is None and isinstance(slices, BlockSlices) else None
+
+
 def parse_shape(shape: Any, function: str) -> tuple[int, ...]:
     """``shape`` as a tuple of non-negative ints; NumPy's errors otherwise.
 

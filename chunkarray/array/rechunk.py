@@ -30,12 +30,13 @@ Worked example
 --------------
 Rechunking a (4, 4) array from (2, 4) to (4, 2) chunks: each output block overlaps two
 input blocks, a cost of 2 x the largest block, within the default threshold of 4, so
-one stage: output block ``(0, 1)`` is ``concatenate([x[0, 0][:, 2:4], x[1, 0][:, 2:4]],
+one stage (a plain read of a store is instead read again in the new chunks: no
+pieces at all): output block ``(0, 1)`` is ``concatenate([x[0, 0][:, 2:4], x[1, 0][:, 2:4]],
 axis=0)``.
 
 >>> import numpy as np
 >>> from chunkarray.array.creation import from_array
->>> x = from_array(np.arange(16).reshape(4, 4), chunks=(2, 4))
+>>> x = from_array(np.arange(16).reshape(4, 4), chunks=(2, 4)) + 0  # not a plain read
 >>> y = rechunk(x, (4, 2))
 >>> y.chunks
 ((4,), (2, 2))
@@ -57,6 +58,7 @@ import numpy as np
 
 from chunkarray.array.chunks import Chunks, chunk_boundaries, normalize_chunks
 from chunkarray.array.core import Array
+from chunkarray.array.creation import from_array, source_of
 from chunkarray.array.rechunk_plan import axis_overlaps, largest_block, plan_rechunk
 from chunkarray.errors import ChunkArrayTypeError, ChunkArrayValueError
 from chunkarray.graph.graph import Graph
@@ -131,6 +133,11 @@ def rechunk(
         return x
     if limit is None:
         limit = _default_limit(x.chunks, new, x.dtype.itemsize, threshold)
+    source = source_of(x)
+    if source is not None:
+        # A plain read of a store: read the new chunks straight from it instead
+        # (each task reads only its region; no intermediate pieces).
+        return from_array(source, chunks=new)
     result = x
     stages = plan_rechunk(x.chunks, new, x.dtype.itemsize, limit)
     for number, stage in enumerate(stages):

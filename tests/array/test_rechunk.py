@@ -21,6 +21,16 @@ from chunkarray.graph.task import Alias
 from chunkarray.runtime.scheduler import run
 from chunkarray.testing.assert_eq import assert_eq
 
+
+def _identity(block: np.ndarray) -> np.ndarray:
+    return block
+
+
+def computed(arr: Any, chunks: Any) -> Any:
+    """An Array that is not a plain read of ``arr`` (rechunk cannot re-read the source)."""
+    x = from_array(arr, chunks=chunks)
+    return x.map_blocks(_identity, dtype=x.dtype)
+
 DTYPES = ["bool", "int8", "int64", "uint16", "float32", "float64", "complex128"]
 
 # -- strategies ------------------------------------------------------------------------------
@@ -143,7 +153,7 @@ def test_zero_length_axes() -> None:
 
 
 def test_whole_block_is_an_alias_and_pieces_are_copies() -> None:
-    x = from_array(np.arange(16).reshape(4, 4), chunks=(2, 4))
+    x = computed(np.arange(16).reshape(4, 4), (2, 4))
     y = rechunk(x, ((2, 2), (1, 3)))
     (layer,) = rechunk_layers(y)
     assert isinstance(layer.task((y.name, 0, 0)), Alias) is False
@@ -229,7 +239,7 @@ def test_axis_span() -> None:
 
 def test_multistage_rechunk_values() -> None:
     arr = np.arange(20 * 30).reshape(20, 30)
-    x = from_array(arr, chunks=(2, 30))
+    x = computed(arr, (2, 30))
     y = rechunk(x, (20, 3))
     assert len(rechunk_layers(y)) == 2
     assert y.chunks == ((20,), (3,) * 10)
@@ -257,17 +267,33 @@ class CountingSource:
 
 def test_rechunk_of_a_huge_array_is_cheap_and_reads_only_overlaps() -> None:
     source = CountingSource((10**6, 10**6))
-    x = from_array(source, chunks=(1000, 1000))
+    x = from_array(source, chunks=(1000, 1000)).map_blocks(_identity, dtype=float)
     start = time.perf_counter()
     y = rechunk(x, (1500, 700))
     assert time.perf_counter() - start < 1.0
     key = (y.name, 1, 2)
     tasks = cull(y.graph, [key])
-    # Output rows [1500, 3000) and columns [1400, 2100) overlap 2 x 2 input blocks.
-    assert len(tasks) == 1 + 4
+    # Output rows [1500, 3000) and columns [1400, 2100) overlap 2 x 2 input blocks,
+    # each one read task and one map_blocks task.
+    assert len(tasks) == 1 + 4 + 4
     out = run(tasks, [key], order(tasks, [key]))
     assert out[key].shape == (1500, 700)
     assert source.reads == 4
+
+
+def test_rechunk_of_a_plain_read_reads_the_new_regions_from_the_source() -> None:
+    source = CountingSource((10**6, 10**6))
+    y = rechunk(from_array(source, chunks=(1000, 1000)), (1500, 700))
+    key = (y.name, 1, 2)
+    tasks = cull(y.graph, [key])
+    assert len(tasks) == 1
+    out = run(tasks, [key], order(tasks, [key]))
+    assert out[key].shape == (1500, 700)
+    assert source.reads == 1
+    arr = np.arange(20 * 30).reshape(20, 30)
+    z = rechunk(from_array(arr, chunks=(2, 30)), (20, 3))
+    assert z.chunks == ((20,), (3,) * 10)
+    np.testing.assert_array_equal(z.compute(), arr)
 
 
 # -- errors ----------------------------------------------------------------------------------
