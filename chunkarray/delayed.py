@@ -30,6 +30,7 @@ from chunkarray.errors import ChunkArrayTypeError
 from chunkarray.graph.graph import Graph
 from chunkarray.graph.layer import MaterializedLayer
 from chunkarray.graph.task import Literal, Ref, Task, func_label
+from chunkarray.runtime.memory import held_task
 from chunkarray.tokenize import fresh_name, tokenize
 from chunkarray.typing import Key, is_collection
 
@@ -65,7 +66,7 @@ class Delayed:
         return results[0]
 
     def __chunkarray_rebuild__(self, values: dict[Key, Any]) -> Delayed:
-        layer = MaterializedLayer(_name_of(self._key), {self._key: Literal(values[self._key])})
+        layer = MaterializedLayer(_name_of(self._key), {self._key: held_task(values[self._key])})
         return Delayed(self._key, Graph.from_layer(layer), self._length)
 
     compute = base.collection_method(base.compute)

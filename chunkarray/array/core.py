@@ -26,7 +26,7 @@ from chunkarray.errors import ChunkArrayTypeError
 from chunkarray.graph.graph import Graph
 from chunkarray.graph.keys import key_prefix
 from chunkarray.graph.layer import MaterializedLayer
-from chunkarray.graph.task import Literal
+from chunkarray.runtime.memory import held_task
 from chunkarray.typing import Key
 
 # NumPy functions with a lazy implementation: numpy function -> our function.
@@ -168,7 +168,7 @@ class Array:
         return concatenate_nested(results, self.ndim)
 
     def __chunkarray_rebuild__(self, values: Mapping[Key, Any]) -> Array:
-        layer = MaterializedLayer(self._name, {k: Literal(v) for k, v in values.items()})
+        layer = MaterializedLayer(self._name, {k: held_task(v) for k, v in values.items()})
         chunks = self._chunks
         if any(math.isnan(c) for cs in chunks for c in cs):
             from chunkarray.array.slicing import chunks_from_blocks

@@ -28,7 +28,7 @@ from chunkarray.graph.graph import Graph
 from chunkarray.graph.keys import flatten_keys, key_name, key_prefix
 from chunkarray.graph.optimize import fuse_blockwise, fuse_linear, topological_layers
 from chunkarray.graph.order import order
-from chunkarray.graph.task import Alias, Literal, task_label
+from chunkarray.graph.task import Alias, task_label
 from chunkarray.typing import Key
 
 __all__ = ["MAX_TASKS", "GraphPicture", "visualize"]
@@ -211,7 +211,7 @@ def task_dot(
         deps = sorted(task.dependencies, key=ids.__getitem__)
         if type(task) is Alias:
             edges.extend(f"  d{ids[d]} -> d{i};" for d in deps)
-        elif type(task) is not Literal:
+        elif not getattr(task, "is_data", False):
             lines.append(_node(f"f{i}", fill, label=task_label(task), shape="ellipse"))
             edges.extend(f"  d{ids[d]} -> f{i};" for d in deps)
             edges.append(f"  f{i} -> d{i};")

@@ -129,6 +129,7 @@ class Literal:
     __slots__ = ("value",)
     dependencies: frozenset[Key] = frozenset()
     label = "literal"
+    is_data = True  # drawn as data, not as a call
 
     def __init__(self, value: Any) -> None:
         self.value = value

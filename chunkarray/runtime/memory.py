@@ -37,10 +37,12 @@ stay under 512 MiB.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +54,7 @@ from chunkarray.sizes import format_bytes
 from chunkarray.typing import Key
 
 logger = logging.getLogger("chunkarray.memory")
+_SMALL = 64 * 1024  # bytes: values below this are evicted only when nothing bigger is left
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +103,10 @@ def spill_store() -> Any:
 
             if _store is not None:
                 _store.close()
-            _store = SpillStore(directory)
-            _store.parent = directory
+                _store = None
+            store = SpillStore(directory)
+            store.parent = directory
+            _store = store
         return _store
 
 
@@ -142,6 +147,7 @@ class RunMemory(Mapping[Key, Any]):
         self.inflight_of_last = 0
         self.started = time.perf_counter()
         self.tasks_run = 0
+        spill_store()  # an unusable spill_dir fails here, before any task runs
 
     # -- the Mapping read by tasks (worker threads, lock not held) --
     def __getitem__(self, key: Key) -> Any:
@@ -172,7 +178,7 @@ class RunMemory(Mapping[Key, Any]):
                 self.counts["reloaded_chunks"] += 1
             return value
         if rereadable:
-            value = self.tasks[key].execute({})
+            value = self.tasks[key].execute({})  # a store read, or a persisted chunk
             with self.lock:
                 self.counts["reread_chunks"] += 1
             return value
@@ -181,15 +187,16 @@ class RunMemory(Mapping[Key, Any]):
     # -- bookkeeping (lock held) --
     def add(self, key: Key, value: Any) -> None:
         """Hold a finished task's value, evicting others if over budget."""
-        size = sizeof(value)
+        size = 0 if getattr(self.tasks[key], "held", False) else sizeof(value)
         self.mem[key] = value
         self.sizes[key] = size
         self.held += size
         self.tasks_run += 1
         if self.held > self.peak:
             self.peak = self.held
-        if self.held + self.inflight > self.limit:
-            self.evict(self.held + self.inflight - self.limit, protect=())
+        over = self.held + self.inflight + persisted.bytes - self.limit
+        if over > 0:
+            self.evict(over, protect=())
 
     def release(self, key: Key) -> None:
         """Forget a value nobody needs any more (in memory, on disk or dropped)."""
@@ -213,10 +220,10 @@ class RunMemory(Mapping[Key, Any]):
     def admit(self, key: Key, running: int) -> bool:
         """Reserve room for ``key``; False means wait for a running task to finish."""
         need = self.expected(key)
-        over = self.held + self.inflight + need - self.limit
+        over = self.held + self.inflight + need + persisted.bytes - self.limit
         if over > 0:
             self.evict(over, protect=self.tasks[key].dependencies)
-            over = self.held + self.inflight + need - self.limit
+            over = self.held + self.inflight + need + persisted.bytes - self.limit
         if over > 0 and running:
             return False
         if need > self.limit and not self.warned:
@@ -247,15 +254,22 @@ class RunMemory(Mapping[Key, Any]):
     @property
     def tight(self) -> bool:
         """True when more than half of the budget is held or reserved."""
-        return 2 * (self.held + self.inflight) > self.limit
+        return 2 * (self.held + self.inflight + persisted.bytes) > self.limit
 
     def evict(self, amount: int, protect: Any) -> None:
         """Drop or spill values needed latest until ``amount`` bytes are freed."""
+        # Persisted chunks first: no run needs them soon, whatever the order.
+        freed = persisted.spill(amount) if persisted.bytes else 0
+        sizes = self.sizes
         candidates = [k for k in self.mem if k not in self.pins and k not in protect]
-        if not candidates:
-            return
-        candidates.sort(key=self._next_use, reverse=True)
-        freed = 0
+        big = [k for k in candidates if sizes.get(k, 0) >= _SMALL]
+        small_bytes = self.held - sum(sizes.get(k, 0) for k in big)
+        if 2 * small_bytes < self.limit:
+            # Writing tiny partials frees little: leave them unless they fill the budget.
+            candidates = big
+        # Plain reads first (dropping them costs no write), then the latest next use.
+        candidates.sort(key=lambda k: (is_rereadable(self.tasks[k]), self._next_use(k)),
+                        reverse=True)
         for key in candidates:
             if freed >= amount:
                 break
@@ -271,6 +285,9 @@ class RunMemory(Mapping[Key, Any]):
         self.held -= size
         if key in self.spilled:
             return size  # a reloaded value: its file is still there
+        if getattr(self.tasks[key], "held", False):
+            self.dropped.add(key)  # a persisted chunk: its Held task brings it back
+            return size
         if is_rereadable(self.tasks[key]):
             self.dropped.add(key)
             self.counts["dropped_chunks"] += 1
@@ -302,3 +319,111 @@ class RunMemory(Mapping[Key, Any]):
         self.mem.clear()
         self.dropped.clear()
         self.held = 0
+
+
+
+class Persisted:
+    """Chunks kept by persisted collections, counted against the same budget.
+
+    A chunk stays while its :class:`Held` task is alive (the persisted
+    collection's graph holds it); garbage collection of the collection releases it
+    (and its spill file). Above the budget, persisted chunks are spilled like any
+    other value and reloaded memory-mapped when read.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.bytes = 0
+        self.live: weakref.WeakSet[Held] = weakref.WeakSet()
+
+    def spill(self, amount: int) -> int:
+        """Spill persisted chunks until ``amount`` bytes are freed; the bytes freed."""
+        freed = 0
+        with self.lock:
+            victims = [h for h in self.live if h.state.in_memory]
+        for held in victims:
+            if freed >= amount:
+                break
+            freed += held.spill()
+        return freed
+
+
+persisted = Persisted()
+
+
+class _HeldState:
+    """What a Held chunk's finalizer needs (never the chunk itself)."""
+
+    __slots__ = ("nbytes", "handle", "in_memory")
+
+    def __init__(self, nbytes: int) -> None:
+        self.nbytes = nbytes
+        self.handle: Any = None
+        self.in_memory = True
+
+
+def _release(state: _HeldState) -> None:
+    with persisted.lock:
+        if state.in_memory:
+            persisted.bytes -= state.nbytes
+        state.in_memory = False
+        handle, state.handle = state.handle, None
+    if handle is not None:
+        with contextlib.suppress(Exception):  # at interpreter exit the store may be gone
+            spill_store().delete(handle)
+
+
+class Held:
+    """A task whose value is a persisted chunk kept by the memory manager."""
+
+    __slots__ = ("value", "state", "lock", "__weakref__")
+    dependencies: frozenset[Key] = frozenset()
+    label = "persisted"
+    held = True
+    is_data = True  # drawn as data, not as a call
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.state = _HeldState(sizeof(value))
+        self.lock = threading.Lock()
+        with persisted.lock:
+            persisted.bytes += self.state.nbytes
+            persisted.live.add(self)
+        weakref.finalize(self, _release, self.state)
+        over = persisted.bytes - int(config.get("memory_limit"))
+        if over > 0:
+            persisted.spill(over)
+
+    def execute(self, values: Mapping[Key, Any]) -> Any:
+        with self.lock:
+            if self.value is not None:
+                return self.value
+            handle = self.state.handle
+        return spill_store().get(handle)
+
+    def spill(self) -> int:
+        """Move the value to the spill store; the bytes freed."""
+        with self.lock:
+            if self.value is None:
+                return 0
+            self.state.handle = spill_store().put(("persisted", id(self)), self.value)
+            self.value = None
+        with persisted.lock:
+            persisted.bytes -= self.state.nbytes
+            self.state.in_memory = False
+        return self.state.nbytes
+
+    def __repr__(self) -> str:
+        where = "memory" if self.value is not None else "disk"
+        return f"Held({format_bytes(self.state.nbytes)} in {where})"
+
+
+def held_task(value: Any) -> Held:
+    """The task standing for one persisted chunk (see :class:`Persisted`).
+
+    >>> import numpy as np
+    >>> task = held_task(np.zeros(1000))
+    >>> task.execute({}).shape
+    (1000,)
+    """
+    return Held(value)
