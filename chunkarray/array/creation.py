@@ -107,12 +107,17 @@ class BlockShapes:
 def getter(source: Any, index: tuple[slice, ...]) -> np.ndarray:
     """Read one block of ``source`` as a NumPy array in native byte order.
 
-    Memory-mapped blocks are copied, so a task's result never depends on the file
-    changing later.
+    Read-only memory-mapped blocks (raw Zarr chunks, ``.npy`` regions) are returned
+    as maps, without a copy; writable maps are copied, so a task's result never
+    depends on the file changing later.
     """
     block = source[index]
     if type(block) is not np.ndarray:
-        block = np.array(block) if isinstance(block, np.memmap) else np.asarray(block)
+        if isinstance(block, np.memmap):
+            # A read-only map stays a map (no copy); a writable one may change later.
+            block = block if not block.flags.writeable else np.array(block)
+        else:
+            block = np.asarray(block)
     if not block.dtype.isnative:
         block = block.astype(block.dtype.newbyteorder("="))
     return block

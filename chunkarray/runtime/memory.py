@@ -263,7 +263,7 @@ class RunMemory(Mapping[Key, Any]):
         sizes = self.sizes
         candidates = [k for k in self.mem if k not in self.pins and k not in protect]
         big = [k for k in candidates if sizes.get(k, 0) >= _SMALL]
-        small_bytes = self.held - sum(sizes.get(k, 0) for k in big)
+        small_bytes = sum(sizes.get(k, 0) for k in candidates) - sum(sizes.get(k, 0) for k in big)
         if 2 * small_bytes < self.limit:
             # Writing tiny partials frees little: leave them unless they fill the budget.
             candidates = big

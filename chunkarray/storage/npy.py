@@ -61,6 +61,9 @@ def region_of(index: Any, shape: tuple[int, ...]) -> tuple[slice, ...] | None:
     return tuple(out)
 
 
+_MAP_BYTES = 1 << 20  # contiguous reads at least this big are memory-mapped
+
+
 class RawFileArray:
     """An uncompressed array of ``shape`` and ``dtype`` at ``offset`` in ``path``.
 
@@ -99,6 +102,10 @@ class RawFileArray:
         if start is None:
             return np.array(self._memmap()[region])
         count = math.prod(lengths)
+        if count * self.dtype.itemsize >= _MAP_BYTES:
+            # Big runs are mapped, not copied: the pages come straight from the page
+            # cache (no allocation, no copy) and the OS may drop them again.
+            return self._mapped_run(start, count, lengths)
         data = np.fromfile(self.path, dtype=self.dtype, count=count,
                            offset=self.offset + start * self.dtype.itemsize)
         if data.size != count:
@@ -108,6 +115,18 @@ class RawFileArray:
                 f"it is truncated or its header is wrong"
             )
         return data.reshape(lengths, order=self.order)  # type: ignore[call-overload,no-any-return]
+
+    def _mapped_run(self, start: int, count: int, lengths: tuple[int, ...]) -> np.ndarray:
+        offset = self.offset + start * self.dtype.itemsize
+        try:
+            mapped = np.memmap(self.path, dtype=self.dtype, mode="r", offset=offset,
+                               shape=(count,))
+        except ValueError as exc:  # the file is shorter than the run
+            raise ChunkArrayValueError(
+                f"reading {self.path!r}: the file ends before the {count} elements expected "
+                f"at byte {offset}; it is truncated or its header is wrong"
+            ) from exc
+        return mapped.reshape(lengths, order=self.order)  # type: ignore[call-overload,no-any-return]
 
     def _contiguous_start(self, region: tuple[slice, ...]) -> int | None:
         """The flat element offset of ``region`` if its bytes form one run, else None."""

@@ -137,16 +137,20 @@ def test_huge_source_graph_is_cheap():
     assert source.reads == 1
 
 
-def test_memmap_blocks_are_copies(tmp_path):
+def test_writable_memmap_blocks_are_copies_read_only_ones_stay_maps(tmp_path):
     path = tmp_path / "data.bin"
     mm = np.memmap(path, dtype="int32", mode="w+", shape=(6, 4))
     mm[:] = np.arange(24).reshape(6, 4)
     mm.flush()
-    ro = np.memmap(path, dtype="int32", mode="r", shape=(6, 4))
-    x = from_array(ro, chunks=(4, 2))
+    x = from_array(mm, chunks=(4, 2))
     block = one_block(x, 1, 1)
     assert type(block) is np.ndarray and not isinstance(block, np.memmap)
+    ro = np.memmap(path, dtype="int32", mode="r", shape=(6, 4))
+    y = from_array(ro, chunks=(4, 2))
+    block = one_block(y, 1, 1)
+    assert isinstance(block, np.memmap) and not block.flags.writeable
     assert_eq(x, np.arange(24, dtype="int32").reshape(6, 4))
+    assert_eq(y, np.arange(24, dtype="int32").reshape(6, 4))
 
 
 def test_auto_chunks_align_with_source_chunks():
