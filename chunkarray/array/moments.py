@@ -93,12 +93,31 @@ def moments_chunk(
         return out
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         out["mean"] = total / np.maximum(n, 1)
+        if mask is None and len(axis) == block.ndim and block.size >= _TILE:
+            out["m2"] = _m2_tiled(block, out["mean"].reshape(()), calc)
+            return out
         dev = np.asarray(np.subtract(block, out["mean"], dtype=calc))  # one temporary
         if mask is not None:
             dev[mask] = 0
         squares = (dev * dev.conj()).real if dev.dtype.kind == "c" else np.square(dev, out=dev)
         out["m2"] = np.sum(squares, axis=axis, keepdims=True, dtype=out.dtype["m2"])
     return out
+
+
+_TILE = 32_768  # elements: deviations of one tile stay in the CPU cache
+
+
+def _m2_tiled(block: np.ndarray, mean: Any, calc: np.dtype[Any]) -> Any:
+    """Sum of squared deviations over the whole block, tile by tile (no full temporary)."""
+    flat = block.reshape(-1)  # a view for contiguous blocks, one copy otherwise
+    m2 = 0.0
+    dev = np.empty(min(_TILE, flat.size), dtype=calc)
+    for start in range(0, flat.size, _TILE):
+        part = flat[start:start + _TILE]
+        d = dev[: part.size]
+        np.subtract(part, mean, out=d, dtype=calc)
+        m2 += np.vdot(d, d).real
+    return m2
 
 
 def merge(parts: np.ndarray, axis: tuple[int, ...]) -> tuple[np.ndarray, ...]:
