@@ -70,7 +70,8 @@ def sum_of_products(a_blocks: Any, b_blocks: Any, *, product: Any, b_order: tupl
         a = _pick(a_blocks, index)
         b = _pick(b_blocks, [index[k] for k in b_order])
         part = product(a, b, **kwargs)
-        total = part if total is None else total + part
+        # Array addition (not scalar): integer overflow wraps silently, as in NumPy.
+        total = part if total is None else np.add(np.asarray(total), np.asarray(part))
     return total
 
 
