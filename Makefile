@@ -29,7 +29,7 @@ test: $(VENV)/.installed-test
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed-bench
-	$(PY) benchmarks/bench_scheduler.py
+	cd benchmarks && ../$(PY) bench_scheduler.py && ../$(PY) bench_array.py && ../$(PY) bench_memory.py
 
 clean:
 	rm -rf $(VENV)
