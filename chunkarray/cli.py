@@ -48,10 +48,19 @@ def demo(directory: Path) -> None:
     total, col_mean = compute(arr.sum(), arr.mean(axis=0))
     print(f"sum = {float(total):.3f}, mean(axis=0)[:3] = {np.round(col_mean[:3], 4)} "
           f"in {time.perf_counter() - start:.2f} s")
+    from chunkarray import config
+    from chunkarray.diagnostics import last_run
+
     anomaly = arr - arr.mean(axis=0)
-    anomaly.to_zarr(str(directory / "anomaly.zarr"))
+    with config.set(memory_limit="16MiB"):  # a quarter of the data
+        anomaly.to_zarr(str(directory / "anomaly.zarr"))
+    stats = last_run()
+    if stats is not None:
+        print(f"anomaly x - x.mean(axis=0) written under memory_limit=16 MiB: peak "
+              f"{stats.peak_managed_bytes / 2**20:.1f} MiB held, {stats.dropped_chunks} chunks "
+              f"dropped and read again, {stats.spilled_bytes / 2**20:.1f} MiB spilled")
     check = float(caa.from_zarr(str(directory / "anomaly.zarr")).mean().compute())
-    print(f"anomaly written; its mean is {check:.2e} (should be ~0)")
+    print(f"its mean is {check:.2e} (should be ~0)")
 
 
 def parser() -> argparse.ArgumentParser:
