@@ -144,7 +144,6 @@ class RunMemory(Mapping[Key, Any]):
         self.counts = {"spilled_bytes": 0, "spilled_chunks": 0, "reloaded_bytes": 0,
                        "reloaded_chunks": 0, "dropped_chunks": 0, "reread_chunks": 0}
         self.warned = False
-        self.inflight_of_last = 0
         self.started = time.perf_counter()
         self.tasks_run = 0
         spill_store()  # an unusable spill_dir fails here, before any task runs
@@ -217,15 +216,15 @@ class RunMemory(Mapping[Key, Any]):
                 extra += self.sizes.get(d, 0)
         return extra
 
-    def admit(self, key: Key, running: int) -> bool:
-        """Reserve room for ``key``; False means wait for a running task to finish."""
+    def admit(self, key: Key, running: int) -> int | None:
+        """Reserve room for ``key``: the bytes reserved, or None to wait for a running task."""
         need = self.expected(key)
         over = self.held + self.inflight + need + persisted.bytes - self.limit
         if over > 0:
             self.evict(over, protect=self.tasks[key].dependencies)
             over = self.held + self.inflight + need + persisted.bytes - self.limit
         if over > 0 and running:
-            return False
+            return None
         if need > self.limit and not self.warned:
             self.warned = True
             warnings.warn(
@@ -235,10 +234,9 @@ class RunMemory(Mapping[Key, Any]):
                 PerformanceWarning, stacklevel=2,
             )
         self.inflight += need
-        self.inflight_of_last = need
         for d in self.tasks[key].dependencies:
             self.pins[d] = self.pins.get(d, 0) + 1
-        return True
+        return need
 
     def unpin(self, key: Key, need: int) -> None:
         """A task finished: its reservation ends and its inputs may be evicted."""

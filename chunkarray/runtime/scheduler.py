@@ -127,9 +127,10 @@ class RunState:
             if batch and heap[0][0] != prio + 1:
                 break
             key = heap[0][1]
-            if not memory.admit(key, self.running + len(batch)):
+            need = memory.admit(key, self.running + len(batch))
+            if need is None:
                 break
-            reserved[key] = memory.inflight_of_last
+            reserved[key] = need
             prio = heapq.heappop(heap)[0]
             batch.append((key, tasks[key]))
         self.running += len(batch)
