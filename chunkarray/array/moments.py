@@ -116,7 +116,13 @@ def _m2_tiled(block: np.ndarray, mean: Any, calc: np.dtype[Any]) -> Any:
         part = flat[start:start + _TILE]
         d = dev[: part.size]
         np.subtract(part, mean, out=d, dtype=calc)
-        m2 += np.vdot(d, d).real
+        # Not np.vdot: BLAS may start its own threads for each call, fighting the
+        # workers for the cores.
+        if d.dtype.kind == "c":
+            m2 += float(np.sum(d.real * d.real) + np.sum(d.imag * d.imag))
+        else:
+            np.multiply(d, d, out=d)
+            m2 += float(d.sum())
     return m2
 
 
