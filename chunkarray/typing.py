@@ -29,13 +29,30 @@ class Runnable(Protocol):
 
 
 class Callback(Protocol):
-    """Receiver of scheduler events; every method is optional in practice."""
+    """Receiver of scheduler events; every method is optional in practice.
+
+    ``on_task_start`` (optional: called only when a callback defines it) runs in the
+    worker thread just before the task, with the worker's number (0 is the calling
+    thread); ``on_task_end`` runs in the same thread once the task's result is
+    recorded. Callbacks must be thread-safe.
+    """
 
     def on_start(self, total: int) -> None: ...
 
     def on_task_end(self, key: Key, done: int, total: int) -> None: ...
 
     def on_finish(self, error: BaseException | None) -> None: ...
+
+
+class TaskRunner(Protocol):
+    """Runs one task with its dependencies' values: where the work happens.
+
+    The threaded scheduler calls ``task.execute(values)`` itself; a runner given
+    to :func:`chunkarray.runtime.scheduler.run` replaces that call (a process pool
+    ships the task and the values it reads to a worker process).
+    """
+
+    def __call__(self, key: Key, task: Runnable, values: Mapping[Key, Any]) -> Any: ...
 
 
 @runtime_checkable

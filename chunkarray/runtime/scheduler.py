@@ -35,9 +35,10 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from chunkarray.runtime.events import registered
 from chunkarray.runtime.memory import RunMemory
 from chunkarray.runtime.pool import get_pool
-from chunkarray.typing import Callback, Key, Runnable
+from chunkarray.typing import Callback, Key, Runnable, TaskRunner
 
 _TINY = 0.001  # seconds: tasks faster than this are handed out in batches
 _MAX_BATCH = 64
@@ -55,8 +56,12 @@ class RunState:
         callbacks: Sequence[Callback] = (),
         hints: Mapping[Key, int] | None = None,
         memory_limit: int | None = None,
+        runner: TaskRunner | None = None,
     ) -> None:
         self.tasks = tasks
+        self.runner = runner
+        # Only callbacks that define on_task_start are called before each task.
+        self.starters = [cb.on_task_start for cb in callbacks if hasattr(cb, "on_task_start")]
         self.priority = priority
         self.num_workers = num_workers
         self.callbacks = callbacks
@@ -178,12 +183,13 @@ class RunState:
         self.cond.notify_all()
 
 
-def work(state: RunState) -> None:
+def work(state: RunState, worker: int = 0) -> None:
     """One worker's loop: finish the last batch, take the next, run it."""
     done: list[tuple[Key, Any]] = []
     elapsed = 0.0
     values = state.values
     cond = state.cond
+    runner, starters = state.runner, state.starters
     while True:
         with cond:
             if done:
@@ -203,7 +209,12 @@ def work(state: RunState) -> None:
                     state.running -= len(batch) - len(done)
                 return
             try:
-                done.append((key, task.execute(values)))
+                for on_task_start in starters:
+                    on_task_start(key, worker)
+                if runner is None:
+                    done.append((key, task.execute(values)))
+                else:
+                    done.append((key, runner(key, task, values)))
             except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
                 with cond:
                     state.running -= len(batch) - len(done)
@@ -212,10 +223,10 @@ def work(state: RunState) -> None:
         elapsed = time.perf_counter() - start
 
 
-def _help(state: RunState) -> None:
+def _help(state: RunState, worker: int) -> None:
     """A pool thread's share of a run; any error of its own stops the run."""
     try:
-        work(state)
+        work(state, worker)
     except BaseException as exc:  # noqa: BLE001 - reported through the run state
         with state.cond:
             state.fail(None, exc)
@@ -229,10 +240,14 @@ def run(
     callbacks: Sequence[Callback] = (),
     hints: Mapping[Key, int] | None = None,
     memory_limit: int | None = None,
+    runner: TaskRunner | None = None,
 ) -> dict[Key, Any]:
     """Run ``tasks`` and return the values of ``outputs``.
 
-    ``num_workers == 1`` runs everything in the calling thread. The first error
+    ``num_workers == 1`` runs everything in the calling thread; ``runner``, if
+    given, runs each task instead of ``task.execute`` (see
+    :class:`~chunkarray.typing.TaskRunner`). Callbacks registered with
+    :func:`~chunkarray.runtime.events.register` are told too. The first error
     stops the run and is re-raised here with its traceback and a note naming the
     failing key; KeyboardInterrupt stops the helpers before it propagates.
 
@@ -240,15 +255,16 @@ def run(
     >>> run({"a": Literal(1)}, ["a"], {"a": 0})
     {'a': 1}
     """
-    state = RunState(tasks, outputs, priority, num_workers, callbacks, hints, memory_limit)
+    callbacks = (*callbacks, *registered())
+    state = RunState(tasks, outputs, priority, num_workers, callbacks, hints, memory_limit, runner)
     for cb in callbacks:
         cb.on_start(state.total)
     helpers: list[Any] = []
     try:
         if num_workers > 1 and state.total > 1:
             pool = get_pool(num_workers - 1)
-            for _ in range(min(num_workers - 1, state.total)):
-                helpers.append(pool.submit(_help, state))
+            for worker in range(1, min(num_workers, state.total + 1)):
+                helpers.append(pool.submit(_help, state, worker))
         work(state)
     except BaseException as exc:  # KeyboardInterrupt, or an error in the bookkeeping
         with state.cond:
