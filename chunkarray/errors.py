@@ -40,6 +40,10 @@ class ChunkNotFoundError(ChunkArrayError, FileNotFoundError):
     """A chunk or a stored array could not be found where it was expected."""
 
 
+class NoFilesFoundError(ChunkArrayError, FileNotFoundError):
+    """A path, glob or list of them given to a reader matched no file."""
+
+
 class ChunkArrayWarning(UserWarning):
     """Base of every warning emitted by chunkarray."""
 
