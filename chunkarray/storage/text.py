@@ -116,7 +116,9 @@ def _expand_one(pattern: str, argument: str) -> list[str]:
     return [pattern]
 
 
-def infer_compression(path: str | os.PathLike[str], compression: str | None = "infer") -> str | None:
+def infer_compression(
+    path: str | os.PathLike[str], compression: str | None = "infer"
+) -> str | None:
     """The compression of ``path``: ``"gzip"``, ``"bz2"``, ``"xz"`` or None.
 
     ``"infer"`` looks at the extension (``.gz``, ``.bz2``, ``.xz``); an explicit value
@@ -131,7 +133,7 @@ def infer_compression(path: str | os.PathLike[str], compression: str | None = "i
     >>> infer_compression("a.csv", "zip")
     Traceback (most recent call last):
     ...
-    chunkarray.errors.ChunkArrayValueError: infer_compression: compression must be one of 'infer', None, 'gzip', 'bz2', 'xz'; got 'zip'
+    chunkarray.errors.ChunkArrayValueError: infer_compression: compression must be ... got 'zip'
     """
     if compression == "infer":
         return _EXTENSIONS.get(os.path.splitext(os.fspath(path))[1].lower())
@@ -241,7 +243,9 @@ def read_block(
     b'ef'
     """
     if not isinstance(delimiter, bytes) or not delimiter:
-        raise ChunkArrayValueError(f"read_block: delimiter must be non-empty bytes, got {delimiter!r}")
+        raise ChunkArrayValueError(
+            f"read_block: delimiter must be non-empty bytes, got {delimiter!r}"
+        )
     if compression is not None:
         if offset != 0:
             raise ChunkArrayValueError(
