@@ -89,6 +89,39 @@ def _record(stats: RunStats) -> None:
     logger.debug("compute finished: %s", stats)
 
 
+_active: dict[int, RunMemory] = {}  # id -> run in progress, for memory_usage()
+_active_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryUsage:
+    """The memory manager's figures at one instant (see :func:`memory_usage`)."""
+
+    managed_bytes: int
+    spilled_bytes: int
+    reloaded_bytes: int
+    memory_limit: int
+
+
+def memory_usage() -> MemoryUsage:
+    """Bytes held now (running computes plus persisted chunks); spilled and reloaded so far.
+
+    Spilled and reloaded bytes are counted since the start of the computes still
+    running. A cheap read-only snapshot for samplers (figures of running computes are
+    read without their locks, so they may be a moment old).
+
+    >>> memory_usage().managed_bytes >= 0
+    True
+    """
+    with _active_lock:
+        runs = list(_active.values())
+    held = persisted.bytes + sum(r.held for r in runs)
+    spilled = sum(r.counts["spilled_bytes"] for r in runs)
+    reloaded = sum(r.counts["reloaded_bytes"] for r in runs)
+    limit = runs[0].limit if runs else int(config.get("memory_limit"))
+    return MemoryUsage(held, spilled, reloaded, limit)
+
+
 _store: Any = None
 _store_lock = threading.Lock()
 
@@ -147,6 +180,8 @@ class RunMemory(Mapping[Key, Any]):
         self.started = time.perf_counter()
         self.tasks_run = 0
         spill_store()  # an unusable spill_dir fails here, before any task runs
+        with _active_lock:
+            _active[id(self)] = self
 
     # -- the Mapping read by tasks (worker threads, lock not held) --
     def __getitem__(self, key: Key) -> Any:
@@ -309,6 +344,8 @@ class RunMemory(Mapping[Key, Any]):
 
     def discard(self) -> None:
         """Forget every value and remove the run's spill files."""
+        with _active_lock:
+            _active.pop(id(self), None)
         if self.spilled:
             store = spill_store()
             for handle in self.spilled.values():
