@@ -39,6 +39,7 @@ from chunkarray.errors import ChunkArrayTypeError, ChunkArrayValueError
 from chunkarray.graph.blockwise import Blockwise
 from chunkarray.graph.graph import Graph
 from chunkarray.graph.reduction import PartialReduce, reduced_numblocks
+from chunkarray.graph.tiling import RowReduce
 from chunkarray.tokenize import name as make_name
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -215,6 +216,7 @@ def reduction(
     name: str,
     token: Any = (),
     block_values: Sequence[Any] = (),
+    tile_rows: bool = False,
 ) -> Array:
     """A tree reduction of ``x`` over ``axis`` (see the module docstring).
 
@@ -236,6 +238,10 @@ def reduction(
         Everything else the result depends on (ddof, ...), for deterministic names.
     block_values : sequence of BlockValues
         Per-block literals (such as block offsets) passed to ``chunk`` after the block.
+    tile_rows : bool
+        ``chunk`` of a block equals ``combine`` of the ``chunk`` of its row tiles
+        (true of sums, extremes and moments; not of arg-reductions, whose partials
+        hold positions): a fused elementwise run feeding it is reduced tile by tile.
     """
     axes = parse_axis(axis, x.ndim, name)
     keepdims = bool(keepdims)
@@ -243,13 +249,18 @@ def reduction(
     split = parse_split_every(split_every, axes, x.numblocks, name)
     ind = _LETTERS[: x.ndim]
     chunk_name = make_name(f"{name}-chunk", x, axes, str(dtype), token)
+    combine_stage = Stage(combine, axes, True, True, label=f"{name}-combine")
+    row_reduce = None
+    if tile_rows and x.ndim:
+        merge = Stage(combine, axes, True, False, label=f"{name}-combine")
+        row_reduce = RowReduce(merge if 0 in axes else None)
     layer = Blockwise(
         chunk_name, ind, Stage(chunk, axes, True, False, label=name),
         [(x.name, ind), *((values, ind) for values in block_values)], {x.name: x.numblocks},
+        row_reduce=row_reduce,
     )
     graph = Graph.from_layer(layer, x.graph)
     numblocks, prev, level = x.numblocks, chunk_name, 0
-    combine_stage = Stage(combine, axes, True, True, label=f"{name}-combine")
     while any(numblocks[a] > split[a] for a in axes):
         level += 1
         part = make_name(f"{name}-partial", x, axes, str(dtype), token, split, level)

@@ -184,7 +184,7 @@ def _simple(name: str, np_funcs: tuple[Callable[..., Any], ...], kernels: Any, *
         out_dtype = numpy_meta(name, np_func, x, axis=axes, keepdims=keepdims, **extra).dtype
         chunk, combine, aggregate = kernels(x.dtype, out_dtype if has_dtype else None)
         return reduction(x, chunk, combine, aggregate, axis=axes, keepdims=keepdims,
-                         dtype=out_dtype, split_every=split_every, name=name)
+                         dtype=out_dtype, split_every=split_every, name=name, tile_rows=True)
 
     if has_dtype:
         def func(a: Any, axis: Any = None, dtype: Any = None, out: Any = None,

@@ -68,6 +68,10 @@ class Blockwise(Layer):
     concatenate : callable, optional
         ``concatenate(nested_blocks, axes)`` joins the blocks of contracted letters
         into one before the call; without it ``func`` receives nested lists.
+    row_reduce : RowReduce, optional
+        Set on the first stage of a reduction whose partials of row tiles can be
+        merged (:class:`~chunkarray.graph.tiling.RowReduce`): a fused elementwise run
+        feeding it is then reduced tile by tile, never written at full size.
     elementwise : bool
         True if ``func`` works element by element on NumPy blocks (its result for
         some rows depends only on those rows), so fused runs may be tiled.
@@ -85,9 +89,11 @@ class Blockwise(Layer):
         new_axes: Mapping[str, int] | None = None,
         concatenate: Callable[[Any, list[int]], Any] | None = None,
         elementwise: bool = False,
+        row_reduce: Any = None,
     ) -> None:
         self.name = name
         self.elementwise = elementwise
+        self.row_reduce = row_reduce
         self.out_ind = out_ind
         self.func = func
         self.inputs = tuple(inputs)

@@ -106,8 +106,10 @@ class FusedBlockwise(Layer):
         sizers = [getattr(m, "block_nbytes", None) for m in self.members.values()]
         if root.block_nbytes is not None:
             self.block_nbytes = _FusedBytes(root.block_nbytes, [f for f in sizers if f])
-        self.tileable = {n for n, layer in [(root.name, root), *self.members.items()]
-                         if getattr(layer, "elementwise", False)}
+        everyone = [(root.name, root), *self.members.items()]
+        self.tileable = {n for n, layer in everyone if getattr(layer, "elementwise", False)}
+        self.row_reducers = {n: layer.row_reduce for n, layer in everyone
+                             if getattr(layer, "row_reduce", None) is not None}
 
     def keys(self) -> Iterator[Key]:
         return self.root.keys()
@@ -134,7 +136,7 @@ class FusedBlockwise(Layer):
                 stack.pop()
                 steps.append((k, task))
         if self.tileable:
-            steps = tile_steps(steps, self.tileable)
+            steps = tile_steps(steps, self.tileable, self.row_reducers)
         return Fused(steps)
 
     def _member_deps(self, task: Any, seen: set[Key]) -> list[Key]:

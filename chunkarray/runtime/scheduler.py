@@ -35,6 +35,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from chunkarray.runtime.allocator import tune_allocator
 from chunkarray.runtime.events import registered
 from chunkarray.runtime.memory import RunMemory
 from chunkarray.runtime.pool import get_pool
@@ -255,6 +256,7 @@ def run(
     >>> run({"a": Literal(1)}, ["a"], {"a": 0})
     {'a': 1}
     """
+    tune_allocator()
     callbacks = (*callbacks, *registered())
     state = RunState(tasks, outputs, priority, num_workers, callbacks, hints, memory_limit, runner)
     for cb in callbacks:
