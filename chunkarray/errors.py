@@ -50,3 +50,7 @@ class ChunkArrayWarning(UserWarning):
 
 class PerformanceWarning(ChunkArrayWarning):
     """A computation will work but will be slow or use much memory."""
+
+
+class MetaMismatchError(ChunkArrayValueError):
+    """A dataframe partition disagrees with the collection's ``meta`` (type or dtypes)."""

@@ -1,0 +1,216 @@
+"""The pandas-like methods of dataframe collections.
+
+Partition-wise methods (``fillna``, ``astype``, ``isna``, ``where``, ...) come from
+one factory that calls the pandas method of the same name on every partition;
+the rest delegate to the module that implements them (reductions, groupby,
+repartition, selection).
+
+>>> import pandas as pd
+>>> from chunkarray.dataframe import from_pandas
+>>> df = from_pandas(pd.DataFrame({"x": [1.0, None, 3.0]}), npartitions=2)
+>>> df.fillna(0).x.compute().tolist()
+[1.0, 0.0, 3.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chunkarray.errors import ChunkArrayValueError
+
+
+def call_method(part: Any, method: str, *args: Any, **kwargs: Any) -> Any:
+    """``part.method(*args, **kwargs)``."""
+    return getattr(part, method)(*args, **kwargs)
+
+
+def _partition_method(method: str) -> Callable[..., Any]:
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        from chunkarray.dataframe.partitionwise import partitionwise
+
+        return partitionwise(call_method, self, method, *args, label=method, **kwargs)
+
+    run.__name__ = method
+    run.__doc__ = f"``{method}`` of every partition (see the pandas method)."
+    return run
+
+
+def _reduction(how: str) -> Callable[..., Any]:
+    def run(self: Any, split_every: int | None = None, **kwargs: Any) -> Any:
+        from chunkarray.dataframe.reductions import reduce
+
+        return reduce(self, how, split_every=split_every, **kwargs)
+
+    run.__name__ = how
+    run.__doc__ = f"The {how} over every partition (a tree reduction; see pandas)."
+    return run
+
+
+class FrameMethods:
+    """Methods shared by DataFrame and Series."""
+
+    __slots__ = ()
+
+    astype = _partition_method("astype")
+    fillna = _partition_method("fillna")
+    isna = _partition_method("isna")
+    isnull = _partition_method("isnull")
+    notna = _partition_method("notna")
+    notnull = _partition_method("notnull")
+    where = _partition_method("where")
+    mask = _partition_method("mask")
+    round = _partition_method("round")
+    clip = _partition_method("clip")
+    sum = _reduction("sum")
+    mean = _reduction("mean")
+    std = _reduction("std")
+    var = _reduction("var")
+    min = _reduction("min")
+    max = _reduction("max")
+    count = _reduction("count")
+    prod = _reduction("prod")
+    any = _reduction("any")
+    all = _reduction("all")
+
+    def map_partitions(self, func: Callable[..., Any], *args: Any, meta: Any = None,
+                       **kwargs: Any) -> Any:
+        """``func(partition, *args, **kwargs)`` for every partition.
+
+        Collections among the arguments are aligned partition for partition. The
+        result's meta is found by running ``func`` on the empty meta unless
+        ``meta=`` gives it; every computed partition is checked against it.
+
+        >>> import pandas as pd
+        >>> from chunkarray.dataframe import from_pandas
+        >>> df = from_pandas(pd.DataFrame({"x": [1, 2, 3]}), npartitions=2)
+        >>> df.map_partitions(len).compute().tolist()
+        [2, 1]
+        """
+        from chunkarray.dataframe.partitionwise import INFER, partitionwise
+
+        return partitionwise(func, self, *args, meta=INFER if meta is None else meta,
+                             verify=True, **kwargs)
+
+    def dropna(self, *args: Any, **kwargs: Any) -> Any:
+        """Drop rows with missing values in every partition (see pandas)."""
+        from chunkarray.dataframe.partitionwise import partitionwise
+
+        return partitionwise(call_method, self, "dropna", *args, label="dropna", **kwargs)
+
+    def head(self, n: int = 5, npartitions: int = 1, compute: bool = True) -> Any:
+        """The first ``n`` rows, read from the first ``npartitions`` partitions only."""
+        from chunkarray.dataframe.selection import head
+
+        return head(self, n, npartitions, compute)
+
+    def tail(self, n: int = 5, compute: bool = True) -> Any:
+        """The last ``n`` rows, read from the last partition only."""
+        from chunkarray.dataframe.selection import tail
+
+        return tail(self, n, compute)
+
+    @property
+    def loc(self) -> Any:
+        """Label-based selection; slices on known divisions read only the overlapping
+        partitions."""
+        from chunkarray.dataframe.selection import LocIndexer
+
+        return LocIndexer(self)
+
+    def repartition(self, npartitions: int | None = None, partition_size: Any = None,
+                    divisions: Any = None) -> Any:
+        """Fewer or more partitions with the same rows (see :mod:`.repartition`)."""
+        from chunkarray.dataframe.repartition import repartition
+
+        return repartition(self, npartitions=npartitions, partition_size=partition_size,
+                           divisions=divisions)
+
+    def reset_index(self, drop: bool = False) -> Any:
+        """The index moved to a column (unless ``drop``) and replaced by 0 .. n - 1."""
+        from chunkarray.dataframe.selection import reset_index
+
+        return reset_index(self, drop)
+
+    def nunique(self, split_every: int | None = None, dropna: bool = True) -> Any:
+        """The number of distinct values (per column for a DataFrame)."""
+        from chunkarray.dataframe.reductions import nunique
+
+        return nunique(self, split_every=split_every, dropna=dropna)
+
+    def describe(self, split_every: int | None = None) -> Any:
+        """count, mean, std, min, quartiles, max of the numeric columns."""
+        from chunkarray.dataframe.describe import describe
+
+        return describe(self, split_every=split_every)
+
+    def groupby(self, by: Any, sort: bool = True, dropna: bool = True) -> Any:
+        """Group by columns, index levels of columns, or an aligned Series."""
+        from chunkarray.dataframe.groupby import GroupBy
+
+        return GroupBy(self, by, sort=sort, dropna=dropna)
+
+    def assign(self, **values: Any) -> Any:
+        """New or replaced columns: scalars, aligned Series, or callables of the frame."""
+        from chunkarray.dataframe.selection import assign
+
+        return assign(self, values)
+
+    def drop(self, labels: Any = None, axis: Any = 0, columns: Any = None,
+             errors: str = "raise") -> Any:
+        """Drop columns (``columns=`` or ``axis=1``) from every partition."""
+        from chunkarray.dataframe.selection import drop
+
+        return drop(self, labels, axis, columns, errors)
+
+    def rename(self, *args: Any, **kwargs: Any) -> Any:
+        """Rename columns (or a Series) in every partition (see pandas)."""
+        from chunkarray.dataframe.partitionwise import partitionwise
+
+        return partitionwise(call_method, self, "rename", *args, label="rename", **kwargs)
+
+    def apply(self, func: Callable[..., Any], axis: Any = 0, meta: Any = None,
+              args: tuple[Any, ...] = (), **kwargs: Any) -> Any:
+        """``func`` on every row (``axis=1``; DataFrame) or value (Series)."""
+        from chunkarray.dataframe.selection import apply
+
+        return apply(self, func, axis, meta, args, kwargs)
+
+
+class SeriesMethods:
+    """Methods of Series only."""
+
+    __slots__ = ()
+
+    between = _partition_method("between")
+    isin = _partition_method("isin")
+
+    def map(self, arg: Any, na_action: Any = None, meta: Any = None) -> Any:
+        """Map values through a function, dict or pandas Series, partition-wise."""
+        from chunkarray.dataframe.selection import map_values
+
+        return map_values(self, arg, na_action, meta)
+
+    def value_counts(self, sort: bool = True, ascending: bool = False, dropna: bool = True,
+                     normalize: bool = False, split_every: int | None = None) -> Any:
+        """Counts of distinct values (a tree reduction), most frequent first."""
+        from chunkarray.dataframe.reductions import value_counts
+
+        return value_counts(self, sort=sort, ascending=ascending, dropna=dropna,
+                            normalize=normalize, split_every=split_every)
+
+    def to_frame(self, name: Any = None) -> Any:
+        """The Series as a one-column DataFrame."""
+        from chunkarray.dataframe.partitionwise import partitionwise
+
+        args = () if name is None else (name,)
+        return partitionwise(call_method, self, "to_frame", *args, label="to_frame")
+
+
+def check_positive(value: Any, function: str, argument: str) -> int:
+    """``value`` as an int >= 1; ValueError naming the function and argument."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ChunkArrayValueError(
+            f"{function}: {argument} must be an int >= 1, got {value!r}"
+        )
+    return value

@@ -1,0 +1,146 @@
+"""repartition: the same rows in fewer or more partitions.
+
+A plan lists, for every output partition, the pieces of input partitions it is
+made of: ``(i, j, k)`` is piece ``j`` of ``k`` equal row ranges of input
+partition ``i``. Fewer partitions join runs of whole inputs (known divisions are
+kept: they are a subset of the old ones); more partitions cut inputs into equal
+row ranges (the divisions become unknown, as row counts are not known before
+computing). ``partition_size="100MB"`` computes each partition's memory use first
+(one pass over the data), then cuts big partitions and joins small neighbours so
+each output is about that size. Each output partition is one task of a
+:class:`~chunkarray.graph.layer.MaterializedLayer` reading only its inputs.
+
+>>> import pandas as pd
+>>> from chunkarray.dataframe import from_pandas
+>>> s = from_pandas(pd.Series(range(26)), npartitions=1)
+>>> t = s.repartition(npartitions=3)
+>>> t.npartitions, [len(p) for p in compute_partitions(t)]
+(3, [8, 9, 9])
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chunkarray.dataframe.core import new_collection
+from chunkarray.dataframe.methods import check_positive
+from chunkarray.errors import ChunkArrayValueError
+from chunkarray.graph.graph import Graph
+from chunkarray.graph.layer import MaterializedLayer
+from chunkarray.graph.task import Ref, Task
+from chunkarray.sizes import parse_bytes
+from chunkarray.tokenize import tokenize
+
+Piece = tuple[int, int, int]  # input partition, piece number, number of pieces
+
+
+def compute_partitions(frame: Any) -> list[Any]:
+    """The computed partitions of ``frame`` (for examples and tests)."""
+    from chunkarray.base import compute
+
+    return list(compute(*frame.to_delayed()))
+
+
+def _piece(part: Any, j: int, k: int) -> Any:
+    if k == 1:
+        return part
+    n = len(part)
+    return part.iloc[n * j // k: n * (j + 1) // k]
+
+
+def _join(pieces: list[Any]) -> Any:
+    if len(pieces) == 1:
+        return pieces[0]
+    full = [p for p in pieces if len(p)] or pieces[:1]
+    return full[0] if len(full) == 1 else pd.concat(full)
+
+
+def plan_npartitions(n: int, target: int) -> list[list[Piece]]:
+    """The pieces of each output partition for ``n`` inputs -> ``target`` outputs.
+
+    >>> plan_npartitions(1, 3)
+    [[(0, 0, 3)], [(0, 1, 3)], [(0, 2, 3)]]
+    >>> plan_npartitions(5, 2)
+    [[(0, 0, 1), (1, 0, 1)], [(2, 0, 1), (3, 0, 1), (4, 0, 1)]]
+    """
+    if target <= n:
+        edges = np.linspace(0, n, target + 1).round().astype(int)
+        return [[(i, 0, 1) for i in range(a, b)] for a, b in zip(edges[:-1], edges[1:])]
+    per = [target // n + (1 if i < target % n else 0) for i in range(n)]
+    return [[(i, j, k)] for i, k in enumerate(per) for j in range(k)]
+
+
+def plan_sizes(sizes: list[int], target: int) -> list[list[Piece]]:
+    """Pieces so that each output holds about ``target`` bytes.
+
+    >>> plan_sizes([10, 10, 100, 5], 25)
+    [[(0, 0, 1), (1, 0, 1)], [(2, 0, 4)], [(2, 1, 4)], [(2, 2, 4)], [(2, 3, 4)], [(3, 0, 1)]]
+    """
+    pieces: list[tuple[Piece, float]] = []
+    for i, size in enumerate(sizes):
+        k = max(1, math.ceil(size / target))
+        pieces.extend(((i, j, k), size / k) for j in range(k))
+    out: list[list[Piece]] = []
+    current: list[Piece] = []
+    held = 0.0
+    for piece, size in pieces:
+        if current and held + size > target:
+            out.append(current)
+            current, held = [], 0.0
+        current.append(piece)
+        held += size
+    out.append(current)
+    return out
+
+
+def _memory(part: Any) -> int:
+    return int(part.memory_usage(deep=True, index=True).sum()
+               if hasattr(part, "columns") else part.memory_usage(deep=True, index=True))
+
+
+def _divisions(frame: Any, plan: list[list[Piece]]) -> tuple[Any, ...]:
+    whole = all(k == 1 for group in plan for _, _, k in group)
+    if not (frame.known_divisions and whole):
+        return (None,) * (len(plan) + 1)
+    return (*(frame.divisions[group[0][0]] for group in plan), frame.divisions[-1])
+
+
+def repartition(frame: Any, npartitions: Any = None, partition_size: Any = None,
+                divisions: Any = None) -> Any:
+    """``frame`` with ``npartitions`` partitions or partitions of ``partition_size``."""
+    given = [a for a in (npartitions, partition_size, divisions) if a is not None]
+    if len(given) != 1:
+        raise ChunkArrayValueError(
+            "repartition: give exactly one of npartitions=, partition_size= or divisions="
+        )
+    if divisions is not None:
+        raise ChunkArrayValueError(
+            "repartition: divisions= is not supported yet; use npartitions= or "
+            "partition_size="
+        )
+    if npartitions is not None:
+        target = check_positive(npartitions, "repartition", "npartitions")
+        plan = plan_npartitions(frame.npartitions, target)
+    else:
+        size = parse_bytes(partition_size)
+        if size <= 0:
+            raise ChunkArrayValueError(
+                f"repartition: partition_size must be positive, got {partition_size!r}"
+            )
+        from chunkarray.dataframe.partitionwise import partitionwise
+
+        usage = partitionwise(_memory, frame, meta=pd.Series([], dtype="int64"),
+                              label="memory_usage")
+        sizes = [int(v) for v in compute_partitions(usage)]
+        plan = plan_sizes(sizes, size)
+    name = f"repartition-{tokenize(frame, plan)}"
+    tasks = {(name, o): Task(_join, [Task(_piece, Ref((frame._name, i)), j, k)
+                                     for i, j, k in group])
+             for o, group in enumerate(plan)}
+    layer = MaterializedLayer(name, tasks)
+    return new_collection(Graph.from_layer(layer, frame._graph), name, frame.meta,
+                          _divisions(frame, plan))
