@@ -12,13 +12,13 @@ One lazy task graph for every collection, run on a bounded thread pool.
 
 from __future__ import annotations
 
-from chunkarray import config, diagnostics
+from chunkarray import config, datasets, diagnostics
 from chunkarray.base import compute, persist, visualize
 from chunkarray.delayed import Delayed, delayed
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Delayed", "compute", "config", "delayed", "diagnostics", "persist", "visualize",
+    "Delayed", "compute", "config", "datasets", "delayed", "diagnostics", "persist", "visualize",
     "__version__",
 ]

@@ -28,9 +28,7 @@ import secrets
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from chunkarray.dataframe.core import new_collection
 from chunkarray.errors import ChunkArrayValueError
 from chunkarray.graph.blockwise import Blockwise
 from chunkarray.graph.graph import Graph
@@ -77,12 +75,11 @@ def _column_kind(column: str, dtype: Any) -> str:
     )
 
 
-_CATEGORIES = pd.CategoricalDtype(list(NAMES))
-
-
 def make_partition(where: tuple[int, int, int], step: int, columns: tuple[tuple[str, str,
                    Any], ...], seed: int) -> pd.DataFrame:
     """Partition ``where = (i, start, end)``: rows every ``step`` ns in [start, end)."""
+    import pandas as pd
+
     i, start, end = where
     stamps = np.arange(start, end, step, dtype=np.int64)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i,)))
@@ -91,7 +88,7 @@ def make_partition(where: tuple[int, int, int], step: int, columns: tuple[tuple[
     for column, kind, dtype in columns:
         if kind == "names":
             codes = rng.integers(0, len(NAMES), n, dtype=np.int8)
-            data[column] = pd.Categorical.from_codes(codes, dtype=_CATEGORIES)
+            data[column] = pd.Categorical.from_codes(codes, categories=NAMES)
         elif kind == "ints":
             data[column] = rng.poisson(1000, n).astype(dtype, copy=False)
         else:
@@ -131,6 +128,10 @@ def timeseries(start: Any = "2000-01-01", end: Any = "2000-01-31", freq: str = "
     >>> df.npartitions, len(df), sorted(df.name.compute().unique())[:2]
     (2, 2880, ['Alice', 'Bob'])
     """
+    import pandas as pd  # pandas is imported when a dataset is made, not with chunkarray
+
+    from chunkarray.dataframe.core import new_collection
+
     bounds = pd.date_range(start, end, freq=partition_freq)
     if len(bounds) and bounds[-1] < pd.Timestamp(end):
         bounds = bounds.append(pd.DatetimeIndex([pd.Timestamp(end)]))
