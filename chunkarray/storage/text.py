@@ -43,8 +43,8 @@ from chunkarray.errors import ChunkArrayTypeError, ChunkArrayValueError, NoFiles
 from chunkarray.sizes import parse_bytes
 
 __all__ = [
-    "byte_blocks", "count_delimiters", "expand_paths", "infer_compression", "open_file",
-    "read_block",
+    "byte_blocks", "count_delimiters", "expand_paths", "head_bytes", "infer_compression",
+    "lines_before", "open_file", "read_block",
 ]
 
 COMPRESSIONS: dict[str, Any] = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}
@@ -163,13 +163,18 @@ def open_file(path: str | os.PathLike[str], compression: str | None = None) -> I
 
 
 def byte_blocks(
-    path: str | os.PathLike[str], blocksize: int | str | None, compression: str | None = "infer"
+    path: str | os.PathLike[str],
+    blocksize: int | str | None,
+    compression: str | None = "infer",
+    first: int = 0,
 ) -> list[tuple[int, int]]:
     """Byte ranges ``(offset, length)`` covering ``path`` in steps of ``blocksize``.
 
     ``blocksize=None`` gives one block; so does a compressed file (whose ranges then
     stand for the decompressed stream: pass them to :func:`read_block` with the
-    compression). An empty file has one empty block.
+    compression). An empty file has one empty block. The first range reaches past
+    byte ``first`` (cuts at or before it are dropped), so that the first block holds
+    a header of ``first`` bytes and at least the record after it.
 
     Examples
     --------
@@ -181,6 +186,8 @@ def byte_blocks(
     [(0, 4), (4, 4), (8, 2)]
     >>> byte_blocks(path, None)
     [(0, 10)]
+    >>> byte_blocks(path, 4, first=4)
+    [(0, 8), (8, 2)]
     """
     size = os.path.getsize(path)
     if blocksize is None or infer_compression(path, compression) is not None:
@@ -188,7 +195,9 @@ def byte_blocks(
     step = parse_bytes(blocksize, name="blocksize")
     if step <= 0:
         raise ChunkArrayValueError(f"byte_blocks: blocksize must be > 0 bytes, got {blocksize!r}")
-    return [(start, min(step, size - start)) for start in range(0, size, step)] or [(0, 0)]
+    cuts = [start for start in range(step, size, step) if start > first]
+    bounds = [0, *cuts, size]
+    return [(a, b - a) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def _record_start(f: IO[bytes], position: int, delimiter: bytes) -> int:
@@ -296,3 +305,54 @@ def count_delimiters(path: str | os.PathLike[str], stop: int, delimiter: bytes =
             if keep:
                 count -= carry.count(delimiter)
     return count
+
+
+def lines_before(path: str | os.PathLike[str], offset: int, delimiter: bytes = b"\n") -> int:
+    """How many records precede the block :func:`read_block` returns for ``offset``.
+
+    Reads the file up to ``offset`` (for error messages: line numbers within a file).
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.txt")
+    >>> with open(path, "wb") as f:
+    ...     _ = f.write(b"a\\nbb\\nc\\n")
+    >>> lines_before(path, 0), lines_before(path, 2), lines_before(path, 3)
+    (0, 1, 2)
+    """
+    if offset <= 0:
+        return 0
+    with open(path, "rb") as f:
+        start = _record_start(f, offset, delimiter)
+    return count_delimiters(path, start, delimiter)
+
+
+def head_bytes(
+    path: str | os.PathLike[str],
+    lines: int,
+    delimiter: bytes = b"\n",
+    compression: str | None = None,
+) -> bytes:
+    """The first ``lines`` records of ``path`` with their delimiters (a CSV header).
+
+    Fewer if the file has fewer; reads only as far as needed.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.csv")
+    >>> with open(path, "wb") as f:
+    ...     _ = f.write(b"x,y\\n1,2\\n")
+    >>> head_bytes(path, 1)
+    b'x,y\\n'
+    """
+    if lines <= 0:
+        return b""
+    out = b""
+    with open_file(path, compression) as f:
+        while out.count(delimiter) < lines:
+            chunk = f.read(_SCAN)
+            if not chunk:
+                return out
+            out += chunk
+    end = -len(delimiter)
+    for _ in range(lines):
+        end = out.index(delimiter, end + len(delimiter))
+    return out[: end + len(delimiter)]

@@ -1,0 +1,566 @@
+"""CSV files as DataFrame partitions: ``read_csv`` and ``to_csv``.
+
+Reading
+-------
+Each file is cut into byte ranges (:func:`chunkarray.storage.text.byte_blocks`);
+partition ``i`` is one task that reads only its range, extended to whole lines
+(:func:`chunkarray.storage.text.read_block`), and parses it with pandas. The header
+lines of a file (``skiprows`` plus the header row) are read once when the graph is
+built; every block but a file's first is parsed with them prepended, so each
+partition sees the same columns and pandas options. The first block of a file always
+reaches past its header lines.
+
+``meta`` (the empty frame with the columns and dtypes) comes from pandas reading the
+first ``sample`` bytes of the first file. Partitions are parsed with the string and
+float dtypes of ``meta`` imposed (so a block of digits in a text column stays text,
+as when pandas reads the whole file); a partition whose dtypes still differ, other
+than a column that is all missing, raises an error naming the partition, the file and
+both dtypes. A malformed line raises pandas' ``ParserError`` naming the file and the
+line number within the whole file.
+
+Quoted fields holding newlines cannot be split this way: read such files with
+``blocksize=None`` (one partition per file).
+
+Writing
+-------
+``to_csv`` writes one file per partition (``*`` in the name replaced by the partition
+number, or ``0.part``, ``1.part``, ... in a directory), each under a temporary name
+renamed on success; ``single_file=True`` appends the partitions in order to one
+temporary file that is renamed at the end.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from chunkarray.delayed import Delayed
+from chunkarray.errors import ChunkArrayTypeError, ChunkArrayValueError
+from chunkarray.graph.blockwise import Blockwise
+from chunkarray.graph.graph import Graph
+from chunkarray.graph.keys import flatten_keys, key_name
+from chunkarray.graph.layer import MaterializedLayer
+from chunkarray.graph.task import Ref, Task
+from chunkarray.storage.atomic import discard, temporary_sibling
+from chunkarray.storage.text import (
+    byte_blocks,
+    expand_paths,
+    head_bytes,
+    infer_compression,
+    lines_before,
+    read_block,
+)
+from chunkarray.tokenize import fresh_name, tokenize
+from chunkarray.typing import Key
+
+__all__ = ["read_csv", "to_csv"]
+
+# pandas options that make no sense once a file is split into independent blocks.
+_WHOLE_FILE_ONLY = ("skipfooter", "nrows", "chunksize", "iterator")
+_SAMPLE = 256_000
+
+
+@dataclass(frozen=True, slots=True)
+class CsvBlock:
+    """What one partition reads: a byte range of a file, and the lines to prepend.
+
+    Every block but a file's first is parsed after ``prefix``: the file's header lines
+    and its first data line, whose ``prefix_rows`` rows (1, or 0 for a comment or blank
+    line) are then dropped. With the first data line in front, pandas makes the same
+    decisions as for the whole file (an implicit index column, a line with too many
+    fields).
+    """
+
+    path: str
+    offset: int
+    length: int
+    compression: str | None
+    prefix: bytes
+    prefix_rows: int
+    first: bool
+
+
+class CsvBlocks:
+    """Per-partition literal for the reading Blockwise: ``blocks[(i,)]``."""
+
+    def __init__(self, blocks: list[CsvBlock]) -> None:
+        self.blocks = blocks
+        self.numblocks = (len(blocks),)
+
+    def __getitem__(self, index: tuple[int, ...]) -> tuple[int, CsvBlock]:
+        return index[0], self.blocks[index[0]]
+
+    def __chunkarray_tokenize__(self) -> Any:
+        return ("CsvBlocks", [(b.path, b.offset, b.length) for b in self.blocks])
+
+
+@dataclass(frozen=True, slots=True)
+class CsvOptions:
+    """Everything a block read needs besides its block (the same for all partitions)."""
+
+    kwargs: dict[str, Any]
+    meta: pd.DataFrame
+    delimiter: bytes
+    path_column: str | None
+    paths: tuple[str, ...]
+    user_dtype: Any = None
+
+
+def _header_count(kwargs: dict[str, Any], splitting: bool) -> int:
+    """How many lines at a file's start are not data (skipped rows and the header)."""
+    skiprows = kwargs.get("skiprows") or 0
+    header = kwargs.get("header", "infer")
+    if header == "infer":
+        header = None if kwargs.get("names") is not None else 0
+    if not splitting:
+        return 0
+    if not isinstance(skiprows, int) or isinstance(skiprows, bool):
+        raise ChunkArrayValueError(
+            "read_csv: skiprows must be an int when files are split into blocks, got "
+            f"{skiprows!r}; pass blocksize=None to read whole files"
+        )
+    if header is None:
+        return skiprows
+    if not isinstance(header, int) or isinstance(header, bool):
+        raise ChunkArrayValueError(
+            f"read_csv: header must be an int or None when files are split into blocks, got "
+            f"{header!r}; pass blocksize=None to read whole files"
+        )
+    return skiprows + header + 1
+
+
+def _file_blocks(path: str, blocksize: Any, compression: str | None, header_lines: int,
+                 delimiter: bytes, kwargs: dict[str, Any]) -> list[CsvBlock]:
+    header = head_bytes(path, header_lines, delimiter, compression)
+    ranges = byte_blocks(path, blocksize, compression, first=len(header))
+    prefix, rows = b"", 0
+    if len(ranges) > 1:
+        prefix = head_bytes(path, header_lines + 1, delimiter, compression)
+        rows = len(pd.read_csv(io.BytesIO(prefix), **kwargs)) if prefix.strip() else 0
+    return [
+        CsvBlock(path, offset, length, compression, prefix, rows, i == 0)
+        for i, (offset, length) in enumerate(ranges)
+    ]
+
+
+def _line_number_message(message: str, block: CsvBlock, delimiter: bytes) -> str:
+    """pandas' message with its line number made absolute within the block's file."""
+    match = re.search(r"line (\d+)", message)
+    if match is None or block.first:
+        return message
+    line = int(match.group(1)) - block.prefix.count(delimiter)
+    line += lines_before(block.path, block.offset, delimiter)
+    return message[: match.start(1)] + str(line) + message[match.end(1):]
+
+
+def parse_block(data: bytes, kwargs: dict[str, Any], block: CsvBlock, delimiter: bytes,
+                partition: int) -> pd.DataFrame:
+    """pandas.read_csv of ``data``; a ParserError names the file and the absolute line."""
+    try:
+        return pd.read_csv(io.BytesIO(data), **kwargs)
+    except pd.errors.ParserError as exc:
+        message = _line_number_message(str(exc).strip(), block, delimiter)
+        raise pd.errors.ParserError(
+            f"read_csv: malformed CSV in {block.path!r} (partition {partition}): {message}"
+        ) from exc
+
+
+def _parse_imposed(data: bytes, options: CsvOptions, block: CsvBlock,
+                   partition: int) -> pd.DataFrame:
+    """Parse with the dtypes of ``meta`` imposed; if they do not fit, parse as pandas
+    would alone, so that :func:`conform` can name the column and both dtypes."""
+    try:
+        return parse_block(data, options.kwargs, block, options.delimiter, partition)
+    except pd.errors.ParserError:
+        raise
+    except (ValueError, TypeError):
+        if options.kwargs.get("dtype") == options.user_dtype:
+            raise
+        plain = {**options.kwargs, "dtype": options.user_dtype}
+        return parse_block(data, plain, block, options.delimiter, partition)
+
+
+def read_csv_block(where: tuple[int, CsvBlock], options: CsvOptions) -> pd.DataFrame:
+    """Read one partition: the lines of a block, parsed after the file's prefix."""
+    partition, block = where
+    data = read_block(block.path, block.offset, block.length, options.delimiter,
+                      block.compression)
+    if not data.strip():
+        frame = options.meta.copy()
+    else:
+        if not block.first:
+            data = block.prefix + data
+        frame = _parse_imposed(data, options, block, partition)
+        if not block.first and block.prefix_rows:
+            frame = frame.iloc[block.prefix_rows:]
+        frame = conform(frame, options.meta, f"partition {partition} ({block.path!r})")
+    if options.path_column is not None:
+        frame[options.path_column] = pd.Categorical(
+            [block.path] * len(frame), categories=options.paths
+        )
+    return frame
+
+
+read_csv_block.rereadable = True  # type: ignore[attr-defined]
+
+
+def _conform_column(values: pd.Series | pd.Index, dtype: Any, column: Any,
+                    where: str) -> Any:
+    if values.dtype == dtype:
+        return values
+    if values.isna().all() or (dtype == object):
+        try:
+            return values.astype(dtype)
+        except (TypeError, ValueError):
+            pass
+    raise ChunkArrayValueError(
+        f"read_csv: {where}: column {column!r} has dtype {values.dtype} but the first rows "
+        f"gave {dtype}; pass dtype={{{column!r}: ...}} to read_csv"
+    )
+
+
+def conform(frame: pd.DataFrame, meta: pd.DataFrame, where: str) -> pd.DataFrame:
+    """``frame`` with the dtypes of ``meta``, or an error naming ``where`` and both dtypes."""
+    if list(frame.columns) != list(meta.columns):
+        raise ChunkArrayValueError(
+            f"read_csv: {where}: columns {list(frame.columns)} differ from the first rows' "
+            f"{list(meta.columns)}"
+        )
+    changed = {c: _conform_column(frame[c], meta[c].dtype, c, where)
+               for c in meta.columns if frame[c].dtype != meta[c].dtype}
+    if changed:
+        frame = frame.assign(**{str(k): v for k, v in changed.items()}) if all(
+            isinstance(k, str) for k in changed) else _assign_any(frame, changed)
+    if frame.index.dtype != meta.index.dtype and not isinstance(meta.index, pd.RangeIndex):
+        frame.index = _conform_column(frame.index, meta.index.dtype, meta.index.name, where)
+    return frame
+
+
+def _assign_any(frame: pd.DataFrame, changed: dict[Any, Any]) -> pd.DataFrame:
+    frame = frame.copy()
+    for column, values in changed.items():
+        frame[column] = values
+    return frame
+
+
+def _imposed_dtypes(meta: pd.DataFrame, kwargs: dict[str, Any]) -> dict[Any, Any]:
+    """The dtypes every block is parsed with: text and float columns of ``meta``."""
+    given = kwargs.get("dtype")
+    if given is not None and not isinstance(given, dict):
+        return {}
+    dates = kwargs.get("parse_dates")
+    skip = set(dates) if isinstance(dates, (list, tuple)) else set()
+    imposed = dict(given or {})
+    columns = [(c, meta[c].dtype) for c in meta.columns]
+    if not isinstance(meta.index, (pd.RangeIndex, pd.MultiIndex)) and meta.index.name is not None:
+        columns.append((meta.index.name, meta.index.dtype))
+    for column, dtype in columns:
+        if column in imposed or column in skip:
+            continue
+        if pd.api.types.is_string_dtype(dtype) and dtype != object or dtype.kind == "f":
+            imposed[column] = dtype
+    return imposed
+
+
+def _sample_meta(block: CsvBlock, kwargs: dict[str, Any], sample: int,
+                 delimiter: bytes) -> pd.DataFrame:
+    if block.compression is None:
+        data = read_block(block.path, 0, max(sample, len(block.prefix) + 1), delimiter)
+    else:
+        data = read_block(block.path, 0, None, delimiter, block.compression)
+    return parse_block(data, kwargs, block, delimiter, 0).iloc[:0]
+
+
+def plan_csv(urlpath: Any, blocksize: Any, sample: int, include_path_column: bool | str,
+             kwargs: dict[str, Any]) -> tuple[CsvBlocks, CsvOptions]:
+    """The blocks of every file and the shared options (graph-build time work)."""
+    for option in _WHOLE_FILE_ONLY:
+        if option in kwargs:
+            raise ChunkArrayValueError(f"read_csv: {option}= is not supported")
+    paths = expand_paths(urlpath, "urlpath")
+    compression = kwargs.pop("compression", "infer")
+    terminator = kwargs.get("lineterminator") or "\n"
+    delimiter = terminator.encode(kwargs.get("encoding") or "utf-8")
+    header_lines = _header_count(kwargs, blocksize is not None)
+    blocks = []
+    for path in paths:
+        blocks.extend(_file_blocks(path, blocksize, infer_compression(path, compression),
+                                   header_lines, delimiter, kwargs))
+    meta = _sample_meta(blocks[0], kwargs, sample, delimiter)
+    path_column = _path_column(include_path_column, meta)
+    if path_column is not None:
+        meta = meta.assign(**{path_column: pd.Categorical([], categories=paths)})
+        meta_columns = meta.drop(columns=[path_column])
+    else:
+        meta_columns = meta
+    parse_kwargs = {**kwargs, "dtype": _imposed_dtypes(meta_columns, kwargs) or None}
+    options = CsvOptions(parse_kwargs, meta_columns, delimiter, path_column, tuple(paths),
+                         kwargs.get("dtype"))
+    return CsvBlocks(blocks), options
+
+
+def _path_column(include: bool | str, meta: pd.DataFrame) -> str | None:
+    if include is False or include is None:
+        return None
+    name = "path" if include is True else include
+    if not isinstance(name, str):
+        raise ChunkArrayTypeError(
+            f"read_csv: include_path_column must be a bool or a column name, got {include!r}"
+        )
+    if name in meta.columns:
+        raise ChunkArrayValueError(
+            f"read_csv: include_path_column={name!r} is already a column of the files"
+        )
+    return name
+
+
+def read_csv_graph(urlpath: Any, blocksize: Any = "64MiB", sample: int = _SAMPLE,
+                   include_path_column: bool | str = False,
+                   **kwargs: Any) -> tuple[Graph, str, pd.DataFrame, tuple[None, ...]]:
+    """The reading layer of :func:`read_csv`: ``(graph, name, meta, divisions)``."""
+    blocks, options = plan_csv(urlpath, blocksize, sample, include_path_column, kwargs)
+    name = "read-csv-" + tokenize(
+        blocks, [(p, os.path.getmtime(p), os.path.getsize(p)) for p in options.paths],
+        sorted(kwargs.items(), key=lambda kv: kv[0]), include_path_column,
+    )
+    layer = Blockwise(name, "i", read_csv_block, [(blocks, "i"), (options, None)], {})
+    meta = options.meta
+    if options.path_column is not None:
+        meta = meta.assign(**{options.path_column: pd.Categorical([], categories=options.paths)})
+    return Graph.from_layer(layer), name, meta, (None,) * (len(blocks.blocks) + 1)
+
+
+def read_csv(urlpath: Any, blocksize: Any = "64MiB", sample: int = _SAMPLE,
+             include_path_column: bool | str = False, **kwargs: Any) -> Any:
+    """Read CSV files into a DataFrame, one partition per block of about ``blocksize``.
+
+    Parameters
+    ----------
+    urlpath : str, os.PathLike, or list of them
+        A file, a glob pattern (``"data/*.csv"``) or a list of them.
+    blocksize : int, str or None
+        Bytes per partition (``"64MiB"`` by default); files are cut on line
+        boundaries. ``None`` makes one partition per file. Compressed files
+        (``.gz``, ``.bz2``, ``.xz``) are always one partition each.
+    sample : int
+        Bytes of the first file read by pandas to find the columns and dtypes.
+    include_path_column : bool or str
+        Add a categorical column (``"path"``, or the name given) holding each row's file.
+    **kwargs
+        Passed to :func:`pandas.read_csv` (``sep``, ``usecols``, ``dtype``,
+        ``parse_dates``, ``index_col``, ``names``, ``header``, ...).
+
+    Returns
+    -------
+    DataFrame
+        With unknown divisions.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the path or pattern matches no file.
+    pandas.errors.ParserError
+        At compute time, for a malformed line: the message names the file and line.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("x,y\\n1,a\\n2,b\\n3,c\\n")
+    >>> df = read_csv(path, blocksize=6)
+    >>> df.npartitions
+    3
+    >>> df.compute().x.tolist()
+    [1, 2, 3]
+    """
+    from chunkarray.dataframe.core import new_collection
+
+    graph, name, meta, divisions = read_csv_graph(
+        urlpath, blocksize, sample, include_path_column, **kwargs
+    )
+    return new_collection(graph, name, meta, divisions)
+
+
+class PartitionValues:
+    """Per-partition literal: ``values[(i,)]`` is ``values[i]``.
+
+    >>> PartitionValues(["a", "b"])[(1,)]
+    'b'
+    """
+
+    def __init__(self, values: list[Any]) -> None:
+        self.values = values
+        self.numblocks = (len(values),)
+
+    def __getitem__(self, index: tuple[int, ...]) -> Any:
+        return self.values[index[0]]
+
+    def __chunkarray_tokenize__(self) -> Any:
+        return ("PartitionValues", self.values)
+
+
+def meta_of(df: Any) -> Any:
+    """The empty pandas object describing a DataFrame or Series collection."""
+    meta = getattr(df, "_meta", None)
+    return meta if meta is not None else df.meta
+
+
+def partition_writes(df: Any, prefix: str, func: Any, extra: list[PartitionValues],
+                     kwargs: dict[str, Any]) -> tuple[Graph, list[Key]]:
+    """One task per partition: ``func(partition, *extra[i], **kwargs)`` on ``df``'s graph.
+
+    A Blockwise when the partitions are the blocks of one layer (so the write fuses
+    with the partition-wise steps before it), else one explicit task per partition.
+    """
+    keys = list(flatten_keys(df.__chunkarray_keys__()))
+    graph = df.__chunkarray_graph__()
+    name = fresh_name(prefix)
+    source = key_name(keys[0]) if keys else None
+    n = len(keys)
+    layer: Any
+    if keys and all(k == (source, i) for i, k in enumerate(keys)) and source in graph.layers:
+        inputs = [(source, "i"), *((v, "i") for v in extra)]
+        layer = Blockwise(name, "i", func, inputs, {source: (n,)}, kwargs=kwargs)
+    else:
+        layer = MaterializedLayer(name, {
+            (name, i): Task(func, Ref(k), *(v[(i,)] for v in extra), **kwargs)
+            for i, k in enumerate(keys)
+        })
+    return Graph.from_layer(layer, graph), [(name, i) for i in range(n)]
+
+
+def finish_writes(graph: Graph, keys: list[Key], prefix: str, finish: Any, compute: bool,
+                  cleanup: Any) -> Any:
+    """A last task ``finish(results of keys)``; run it now (cleaning up on failure) or not."""
+    key = fresh_name(prefix)
+    task = Task(finish, [Ref(k) for k in keys])
+    result = Delayed(key, Graph.from_layer(MaterializedLayer(key, {key: task}), graph))
+    if not compute:
+        return result
+    try:
+        return result.compute()
+    except BaseException:
+        cleanup()
+        raise
+
+
+def write_csv_partition(frame: Any, target: tuple[str, str], **kwargs: Any) -> tuple[str, str]:
+    """Write one partition to the temporary name of ``target = (temporary, path)``.
+
+    The temporary files are renamed only once every partition is written, so a failed
+    write replaces none of the files of an earlier one.
+    """
+    tmp, path = target
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    frame.to_csv(tmp, **kwargs)
+    return target
+
+
+def _rename_all(written: list[tuple[str, str]]) -> list[str]:
+    for tmp, path in written:
+        os.replace(tmp, path)
+    return [path for _, path in written]
+
+
+def _discard_all(targets: list[tuple[str, str]]) -> None:
+    for tmp, _ in targets:
+        discard(tmp)
+
+
+def append_csv_partition(frame: Any, previous: Any, tmp: str, first: bool,
+                         kwargs: dict[str, Any]) -> str:
+    """Append one partition to the single file being written (the first one creates it)."""
+    header = kwargs.get("header", True) if first else False
+    frame.to_csv(tmp, mode="w" if first else "a", **{**kwargs, "header": header})
+    return tmp
+
+
+def _csv_paths(path: str, n: int, name_function: Any) -> list[str]:
+    name = name_function or str
+    if "*" in path:
+        if path.count("*") != 1:
+            raise ChunkArrayValueError(
+                f"to_csv: path_or_glob may hold one '*' (the partition number), got {path!r}"
+            )
+        return [path.replace("*", name(i)) for i in range(n)]
+    return [os.path.join(path, f"{name(i)}.part") for i in range(n)]
+
+
+def _single_file(df: Any, path: str, kwargs: dict[str, Any], compute: bool) -> Any:
+    keys = list(flatten_keys(df.__chunkarray_keys__()))
+    tmp = str(temporary_sibling(path))
+    name = fresh_name("to-csv")
+    tasks = {(name, i): Task(append_csv_partition, Ref(k), Ref((name, i - 1)) if i else None,
+                             tmp, i == 0, kwargs) for i, k in enumerate(keys)}
+    graph = Graph.from_layer(MaterializedLayer(name, tasks), df.__chunkarray_graph__())
+
+    def finish(_: Any) -> list[str]:
+        if not keys:
+            meta_of(df).to_csv(tmp, **kwargs)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        os.replace(tmp, path)
+        return [path]
+
+    return finish_writes(graph, [(name, len(keys) - 1)] if keys else [], "to-csv-finish",
+                         finish, compute, lambda: discard(tmp))
+
+
+def to_csv(df: Any, path_or_glob: str | os.PathLike[str], single_file: bool = False,
+           index: bool = True, compute: bool = True, name_function: Any = None,
+           **kwargs: Any) -> Any:
+    """Write a DataFrame to CSV files, one per partition, each written atomically.
+
+    Parameters
+    ----------
+    df : DataFrame
+    path_or_glob : str
+        ``"out/part-*.csv"`` (the ``*`` becomes the partition number, or
+        ``name_function(i)``), a directory (``0.part``, ``1.part``, ... inside), or
+        with ``single_file=True`` the one file to write.
+    single_file : bool
+        Append the partitions in order to one file.
+    index : bool
+        Write the index.
+    compute : bool
+        Write now and return the paths (default), or return a Delayed that does.
+    **kwargs
+        Passed to :meth:`pandas.DataFrame.to_csv`.
+
+    Returns
+    -------
+    list of str, or Delayed
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import pandas as pd
+    >>> import chunkarray.dataframe as cad
+    >>> df = cad.from_pandas(pd.DataFrame({"x": [1, 2, 3]}), npartitions=2)
+    >>> root = tempfile.mkdtemp()
+    >>> paths = to_csv(df, os.path.join(root, "part-*.csv"), index=False)
+    >>> [os.path.basename(p) for p in paths]
+    ['part-0.csv', 'part-1.csv']
+    >>> read_csv(os.path.join(root, "part-*.csv")).compute().x.tolist()
+    [1, 2, 3]
+    """
+    if not isinstance(path_or_glob, (str, os.PathLike)):
+        raise ChunkArrayTypeError(
+            f"to_csv: path_or_glob must be a str or os.PathLike, got {path_or_glob!r}"
+        )
+    path = os.path.abspath(os.fspath(path_or_glob))
+    kwargs = {**kwargs, "index": index}
+    if single_file:
+        return _single_file(df, path, kwargs, compute)
+    n = len(list(flatten_keys(df.__chunkarray_keys__())))
+    paths = _csv_paths(path, n, name_function)
+    targets = [(str(temporary_sibling(p)), p) for p in paths]
+    graph, keys = partition_writes(df, "to-csv", write_csv_partition,
+                                   [PartitionValues(targets)], kwargs)
+    return finish_writes(graph, keys, "to-csv-finish", _rename_all, compute,
+                         lambda: _discard_all(targets))
