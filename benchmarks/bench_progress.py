@@ -37,9 +37,9 @@ def main() -> None:
             "progress": with_callback(lambda: ProgressBar(out=devnull), fn),
             "profiler": with_callback(Profiler, fn),
         }, runs=runs)
-        rows.append([case, f"{med['none']:.3f}", f"{med['progress']:.3f}",
-                     f"{(med['progress'] / med['none'] - 1) * 100:+.1f}%",
-                     f"{med['profiler']:.3f}", f"{(med['profiler'] / med['none'] - 1) * 100:+.1f}%"])
+        over = {k: f"{(med[k] / med['none'] - 1) * 100:+.1f}%" for k in ("progress", "profiler")}
+        rows.append([case, f"{med['none']:.3f}", f"{med['progress']:.3f}", over["progress"],
+                     f"{med['profiler']:.3f}", over["profiler"]])
     devnull.close()
     print(f"ProgressBar overhead on bench_scheduler's cases, median of {runs} alternating runs "
           f"(python {sys.version.split()[0]}, {os.cpu_count()} cpus)")
