@@ -79,6 +79,25 @@ class Delayed:
     def __repr__(self) -> str:
         return f"Delayed({self._key!r})"
 
+    def _repr_html_(self) -> str:
+        """The key, then the tasks per readable name (``lazy_exponent: 2``); nothing computed."""
+        import html
+
+        from chunkarray.graph.keys import key_prefix
+
+        layers = self._graph.layers
+        counts: dict[str, int] = {}
+        for name, layer in layers.items():
+            prefix = key_prefix(name)
+            counts[prefix] = counts.get(prefix, 0) + len(layer)
+        rows = "".join(f"<tr><td><code>{html.escape(p)}</code></td><td>{n}</td></tr>"
+                       for p, n in counts.items())
+        total = len(self._graph)
+        return (f"<div><strong>Delayed</strong> <code>{html.escape(repr(self._key))}</code>: "
+                f"{total} task{'s' * (total != 1)} in {len(layers)} layer"
+                f"{'s' * (len(layers) != 1)}<table><thead><tr><th>name</th><th>tasks</th></tr>"
+                f"</thead><tbody>{rows}</tbody></table></div>")
+
     def __hash__(self) -> int:
         return hash(self._key)
 

@@ -153,6 +153,11 @@ class Array:
             f"tasks={len(self._graph)}>"
         )
 
+    def _repr_html_(self) -> str:
+        from chunkarray.array.svg import array_html
+
+        return array_html(self)
+
     def __chunkarray_tokenize__(self) -> Any:
         # The name is already a token of the inputs; chunks are summarised cheaply.
         return ("Array", self._name, self.numblocks, str(self._dtype))
