@@ -13,7 +13,7 @@ Contenders alternate (A B A B ...), 5 runs each, medians reported; a difference
 under 25 % is noise on these machines. Targets: chunkarray <= 0.8x Dask on W1 and
 W2, W1 within 1.5x of the read-only floor.
 
-Run: ``python benchmarks/bench_array.py [--gib 4] [--runs 5] [--dir PATH]``
+Run: ``python benchmarks/bench_array.py [--gib 4] [--runs 5] [--dir PATH] [--only W2]``
 (needs the ``bench`` extra).
 """
 
@@ -69,65 +69,80 @@ def w2_numpy(a: np.ndarray) -> float:
     return float((np.sin(a) ** 2 + np.cos(a) ** 2 - 1).std())
 
 
+def w1(args: argparse.Namespace, tmp: Path) -> list[list[str]]:
+    """W1: sum and mean(axis=0) of a Zarr array on disk, with the read floor."""
+    import dask.array as da
+
+    path = tmp / "w1.zarr"
+    z = make_zarr(path, args.gib)
+    files = chunk_files(path)
+    in_memory = z[...]
+    cx = caa.from_zarr(str(path))
+    dx = da.from_zarr(str(path))
+    assert cx.chunks == dx.chunks
+    expect_sum = float(in_memory.sum())
+    expect_mean = in_memory.mean(axis=0)
+    assert np.isclose(float(cx.sum().compute()), expect_sum)
+    assert np.isclose(float(dx.sum().compute()), expect_sum)
+    np.testing.assert_allclose(cx.mean(axis=0).compute(), expect_mean)
+    np.testing.assert_allclose(dx.mean(axis=0).compute(), expect_mean)
+    sums = alternate({
+        "chunkarray": lambda: cx.sum().compute(),
+        "dask": lambda: dx.sum().compute(),
+        "numpy (in memory)": lambda: in_memory.sum(),
+        "read files only": lambda: read_floor(files),
+    }, args.runs)
+    means = alternate({
+        "chunkarray": lambda: cx.mean(axis=0).compute(),
+        "dask": lambda: dx.mean(axis=0).compute(),
+        "numpy (in memory)": lambda: in_memory.mean(axis=0),
+    }, args.runs)
+    floor = sums["read files only"]
+    return (_rows(f"W1 sum, {args.gib:g} GiB zarr", sums, floor=None, read=floor)
+            + _rows(f"W1 mean(axis=0), {args.gib:g} GiB", means, floor=None, read=floor))
+
+
+def w2(args: argparse.Namespace) -> list[list[str]]:
+    """W2: a fused elementwise expression and its std on an in-memory array."""
+    import dask.array as da
+
+    n = int(args.gib / 2 * 2**30 / 8)
+    a = np.random.default_rng(1).random(n).reshape(-1, COLS)
+    chunks = (512, COLS)
+    cy, dy = caa.from_array(a, chunks=chunks), da.from_array(a, chunks=chunks)
+
+    def expr(m):  # type: ignore[no-untyped-def]
+        y = cy if m is caa else dy
+        return (m.sin(y) ** 2 + m.cos(y) ** 2 - 1).std()
+
+    expect = w2_numpy(a)
+    assert np.isclose(float(expr(caa).compute()), expect, atol=1e-12)
+    assert np.isclose(float(expr(da).compute()), expect, atol=1e-12)
+    w2 = alternate({
+        "chunkarray": lambda: expr(caa).compute(),
+        "dask": lambda: expr(da).compute(),
+        "numpy (in memory)": lambda: w2_numpy(a),
+    }, args.runs)
+    return _rows(f"W2 sin2+cos2-1 std, {args.gib / 2:g} GiB", w2, floor=None)
+
+
 def main() -> None:
     import dask
-    import dask.array as da
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--gib", type=float, default=4.0, help="W1 size (W2 is half)")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--dir", type=Path, default=None)
+    ap.add_argument("--only", choices=["W1", "W2"], default=None, help="run one workload")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-array-", dir=args.dir))
     try:
-        path = tmp / "w1.zarr"
-        z = make_zarr(path, args.gib)
-        files = chunk_files(path)
-        in_memory = z[...]
-        cx = caa.from_zarr(str(path))
-        dx = da.from_zarr(str(path))
-        assert cx.chunks == dx.chunks
-        expect_sum = float(in_memory.sum())
-        expect_mean = in_memory.mean(axis=0)
-        assert np.isclose(float(cx.sum().compute()), expect_sum)
-        assert np.isclose(float(dx.sum().compute()), expect_sum)
-        np.testing.assert_allclose(cx.mean(axis=0).compute(), expect_mean)
-        np.testing.assert_allclose(dx.mean(axis=0).compute(), expect_mean)
         rows = []
         with dask.config.set(scheduler="threads"):
-            sums = alternate({
-                "chunkarray": lambda: cx.sum().compute(),
-                "dask": lambda: dx.sum().compute(),
-                "numpy (in memory)": lambda: in_memory.sum(),
-                "read files only": lambda: read_floor(files),
-            }, args.runs)
-            means = alternate({
-                "chunkarray": lambda: cx.mean(axis=0).compute(),
-                "dask": lambda: dx.mean(axis=0).compute(),
-                "numpy (in memory)": lambda: in_memory.mean(axis=0),
-            }, args.runs)
-            del in_memory
-            floor = sums["read files only"]
-            rows += _rows(f"W1 sum, {args.gib:g} GiB zarr", sums, floor=None, read=floor)
-            rows += _rows(f"W1 mean(axis=0), {args.gib:g} GiB", means, floor=None, read=floor)
-            n = int(args.gib / 2 * 2**30 / 8)
-            a = np.random.default_rng(1).random(n).reshape(-1, COLS)
-            chunks = (512, COLS)
-            cy, dy = caa.from_array(a, chunks=chunks), da.from_array(a, chunks=chunks)
-
-            def expr(m):  # type: ignore[no-untyped-def]
-                return (m.sin(cy if m is caa else dy) ** 2 + m.cos(cy if m is caa else dy) ** 2
-                        - 1).std()
-
-            expect = w2_numpy(a)
-            assert np.isclose(float(expr(caa).compute()), expect, atol=1e-12)
-            assert np.isclose(float(expr(da).compute()), expect, atol=1e-12)
-            w2 = alternate({
-                "chunkarray": lambda: expr(caa).compute(),
-                "dask": lambda: expr(da).compute(),
-                "numpy (in memory)": lambda: w2_numpy(a),
-            }, args.runs)
-            rows += _rows(f"W2 sin2+cos2-1 std, {args.gib / 2:g} GiB", w2, floor=None)
+            if args.only in (None, "W1"):
+                rows += w1(args, tmp)
+            if args.only in (None, "W2"):
+                rows += w2(args)
         print(f"Array benchmarks, median of {args.runs} alternating runs, {os.cpu_count()} cores, "
               f"dask {dask.__version__}")
         print(table(rows, ["workload", "contender", "seconds", "vs dask", "vs floor"]))
