@@ -83,22 +83,33 @@ def execute(
     """Run the graphs of ``collections``; the value of every output key."""
     if not collections:
         return {}
+    if scheduler is None and not config.is_set("scheduler"):
+        # Collections may prefer a scheduler (bags: processes); used when they agree.
+        preferred = {getattr(c, "__chunkarray_scheduler__", None) for c in collections}
+        if len(preferred) == 1:
+            scheduler = preferred.pop()
     name = config.parse_scheduler(scheduler if scheduler is not None else config.get("scheduler"))
     if num_workers is None:
         workers = config.get("num_workers")
     else:
         workers = config.parse_num_workers(num_workers)
+    runner = None
     if name == "sync":
         workers = 1
+    elif name == "processes":
+        from chunkarray.runtime.executors.processes import ProcessRunner
+
+        runner = ProcessRunner(workers)
     elif name != "threads":
         raise NotImplementedError(
-            f"compute: scheduler={name!r} is not available yet; use 'threads' or 'sync'"
+            f"compute: scheduler={name!r} is not available yet; use 'threads', 'processes' "
+            f"or 'sync'"
         )
     if optimize_graph is None:
         optimize_graph = config.get("optimize_graph")
     hints: dict[Key, int] = {}
     tasks, outputs, priority = prepare(collections, bool(optimize_graph), hints)
-    return run(tasks, outputs, priority, workers, callbacks, hints)
+    return run(tasks, outputs, priority, workers, callbacks, hints, runner=runner)
 
 
 def compute(

@@ -24,7 +24,7 @@ from typing import Any
 from chunkarray.errors import ConfigError
 from chunkarray.sizes import parse_bytes
 
-__all__ = ["defaults", "get", "parse_num_workers", "parse_scheduler", "set"]
+__all__ = ["defaults", "get", "is_set", "parse_num_workers", "parse_scheduler", "set"]
 
 _DEFAULTS: dict[str, object] = {
     # Threads or processes of the local schedulers; None means os.cpu_count().
@@ -243,6 +243,24 @@ def get(name: str) -> Any:
                 raise ConfigError(f"{error} (from the environment variable {variable})") from None
         value = _DEFAULTS[name]
     return parser(value)
+
+
+def is_set(name: str) -> bool:
+    """Return True if a setting was given to `set` or by its environment variable.
+
+    Lets a collection's own default (bags prefer processes) give way to an explicit choice.
+
+    Examples
+    --------
+    >>> with set(scheduler="threads"):
+    ...     is_set("scheduler")
+    True
+    """
+    _parser(name)
+    with _lock:
+        if name in _overrides:
+            return True
+    return bool(os.environ.get("CHUNKARRAY_" + name.upper(), "").strip())
 
 
 class set:  # noqa: N801 - lower case like dask.config.set, which users know

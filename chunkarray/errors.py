@@ -54,3 +54,7 @@ class PerformanceWarning(ChunkArrayWarning):
 
 class MetaMismatchError(ChunkArrayValueError):
     """A dataframe partition disagrees with the collection's ``meta`` (type or dtypes)."""
+
+
+class WorkerError(ChunkArrayError, RuntimeError):
+    """A worker process died, or failed with an exception that could not be sent back."""
