@@ -213,7 +213,21 @@ def _persist_to_store(args: Sequence[Any], store: Any, resume: bool,
 
 
 def visualize(*args: Any, filename: str | None = None, **kwargs: Any) -> Any:
-    """Draw the task graph of collections (see :func:`chunkarray.graph.dot.visualize`)."""
+    """Draw the task graph of collections (see :func:`chunkarray.graph.dot.visualize`).
+
+    Arguments may be collections of any kind (or hold them, as for ``compute``); their
+    graphs are merged, so shared work is drawn once. ``filename="graph.svg"`` writes
+    the picture (svg, png and pdf need Graphviz's ``dot``; ``.dot`` text needs
+    nothing); ``color="order"`` or ``"layer"`` fills the nodes; ``optimize_graph=True``
+    draws the graph as it runs; graphs over ``MAX_TASKS`` tasks are drawn one box per
+    layer with its task count (``level="layer"`` asks for that).
+
+    >>> import chunkarray as ca
+    >>> import chunkarray.array as caa
+    >>> x = caa.ones((4, 4), chunks=2)
+    >>> print(ca.visualize(x + 1, level="layer").dot.count("4 tasks"))
+    2
+    """
     from chunkarray.graph.dot import visualize as draw
 
     found: list[Any] = []

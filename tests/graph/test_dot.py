@@ -302,3 +302,50 @@ def test_keys_owned_by_a_layer_of_another_name() -> None:
     assert len(edges) == 2
     nodes, edges = parse(dot.visualize([blocks], level="layer").dot)
     assert [n["label"] for n in nodes.values()] == [r"bar\n2 tasks"] and edges == []
+
+
+# -- Arrays (and any collection) through the same protocol --
+
+def anomaly(blocks: int) -> Any:
+    import numpy as np
+
+    import chunkarray.array as caa
+
+    x = caa.from_array(np.arange(blocks * 4.0).reshape(blocks * 2, 2), chunks=(2, 2))
+    return x - x.mean(axis=0)
+
+
+def test_array_layer_picture_counts_every_layer() -> None:
+    y = anomaly(300)  # over MAX_TASKS tasks: drawn by layer
+    assert len(y.graph) > dot.MAX_TASKS
+    nodes, edges = parse(y.visualize(color="order").dot)
+    graph_layers = y.graph.layers
+    expected = {}
+    for name, layer in graph_layers.items():
+        count = len(layer)
+        expected[name] = f"{dot._short(layer.label)}\\n{count} task{'s' * (count != 1)}"
+    assert {n["tooltip"]: n["label"] for n in nodes.values()} == expected
+    assert len(edges) == sum(len(d) for d in y.graph.dependencies.values())
+    assert len({n["fillcolor"] for n in nodes.values()}) == len(nodes)
+
+
+def test_array_task_picture_and_optimized_picture() -> None:
+    y = anomaly(3)
+    nodes, _ = parse(y.visualize(level="task").dot)
+    boxes = [n for n in nodes.values() if n["shape"] == "box"]
+    assert len(boxes) == len(cull(y.graph, [k for row in y.__chunkarray_keys__() for k in row]))
+    z = (y + 1) * 2
+    plain, _ = parse(z.visualize(level="task").dot)
+    fused, _ = parse(z.visualize(level="task", optimize_graph=True).dot)
+    # sub, add and mul fuse into one task per block (3 blocks): 2 boxes and 2 calls fewer each
+    assert len(plain) - len(fused) == 2 * 2 * 3
+
+
+def test_visualize_several_collections_draws_shared_work_once(tmp_path: Any) -> None:
+    y = anomaly(3)
+    m = y.mean()
+    picture = ca.visualize(y, m, filename=tmp_path / "both.dot", level="layer")
+    nodes, _ = parse(picture.dot)
+    tooltips = [n["tooltip"] for n in nodes.values()]
+    assert len(tooltips) == len(set(tooltips)) == len(m.graph.layers)
+    assert (tmp_path / "both.dot").read_text() == picture.dot
