@@ -11,12 +11,13 @@ partition sees the same columns and pandas options. The first block of a file al
 reaches past its header lines.
 
 ``meta`` (the empty frame with the columns and dtypes) comes from pandas reading the
-first ``sample`` bytes of the first file. Partitions are parsed with the string and
-float dtypes of ``meta`` imposed (so a block of digits in a text column stays text,
-as when pandas reads the whole file); a partition whose dtypes still differ, other
-than a column that is all missing, raises an error naming the partition, the file and
-both dtypes. A malformed line raises pandas' ``ParserError`` naming the file and the
-line number within the whole file.
+first ``sample`` bytes of the first file. Partitions are parsed with the float dtypes
+of ``meta`` imposed, and again with a text column imposed if a block read it as
+numbers (so a block of digits in a text column stays text, as when pandas reads the
+whole file); a partition whose dtypes still differ, other than a column that is all
+missing, raises an error naming the partition, the file and both dtypes. A malformed
+line raises pandas' ``ParserError`` naming the file and the line number within the
+whole file.
 
 Quoted fields holding newlines cannot be split this way: read such files with
 ``blocksize=None`` (one partition per file).
@@ -172,10 +173,14 @@ def parse_block(data: bytes, kwargs: dict[str, Any], block: CsvBlock, delimiter:
 
 def _parse_imposed(data: bytes, options: CsvOptions, block: CsvBlock,
                    partition: int) -> pd.DataFrame:
-    """Parse with the dtypes of ``meta`` imposed; if they do not fit, parse as pandas
-    would alone, so that :func:`conform` can name the column and both dtypes."""
+    """Parse with the float dtypes of ``meta`` imposed; if they do not fit, parse as
+    pandas would alone, so that :func:`conform` can name the column and both dtypes.
+
+    Text columns are not imposed (that doubles pandas' parse time); a block where
+    one came out as numbers (``"007"`` read as 7) is parsed again with it as text.
+    """
     try:
-        return parse_block(data, options.kwargs, block, options.delimiter, partition)
+        frame = parse_block(data, options.kwargs, block, options.delimiter, partition)
     except pd.errors.ParserError:
         raise
     except (ValueError, TypeError):
@@ -183,6 +188,26 @@ def _parse_imposed(data: bytes, options: CsvOptions, block: CsvBlock,
             raise
         plain = {**options.kwargs, "dtype": options.user_dtype}
         return parse_block(data, plain, block, options.delimiter, partition)
+    text = _misread_text(frame, options.meta)
+    if text:
+        kwargs = {**options.kwargs, "dtype": {**(options.kwargs.get("dtype") or {}), **text}}
+        frame = parse_block(data, kwargs, block, options.delimiter, partition)
+    return frame
+
+
+def _misread_text(frame: pd.DataFrame, meta: pd.DataFrame) -> dict[Any, Any]:
+    """Text columns of ``meta`` that ``frame`` holds as something else (not all missing)."""
+    pairs = [(c, frame[c], meta[c].dtype) for c in meta.columns if c in frame.columns]
+    if meta.index.name is not None and not isinstance(meta.index, pd.MultiIndex):
+        pairs.append((meta.index.name, frame.index, meta.index.dtype))
+    return {
+        name: dtype for name, values, dtype in pairs
+        if values.dtype != dtype and _is_text(dtype) and not values.isna().all()
+    }
+
+
+def _is_text(dtype: Any) -> bool:
+    return bool(dtype != object and pd.api.types.is_string_dtype(dtype))
 
 
 def read_csv_block(where: tuple[int, CsvBlock], options: CsvOptions) -> pd.DataFrame:
@@ -190,7 +215,7 @@ def read_csv_block(where: tuple[int, CsvBlock], options: CsvOptions) -> pd.DataF
     partition, block = where
     data = read_block(block.path, block.offset, block.length, options.delimiter,
                       block.compression)
-    if not data.strip():
+    if not data or data.isspace():
         frame = options.meta.copy()
     else:
         if not block.first:
@@ -249,7 +274,7 @@ def _assign_any(frame: pd.DataFrame, changed: dict[Any, Any]) -> pd.DataFrame:
 
 
 def _imposed_dtypes(meta: pd.DataFrame, kwargs: dict[str, Any]) -> dict[Any, Any]:
-    """The dtypes every block is parsed with: text and float columns of ``meta``."""
+    """The dtypes every block is parsed with: the float columns of ``meta``."""
     given = kwargs.get("dtype")
     if given is not None and not isinstance(given, dict):
         return {}
@@ -262,7 +287,7 @@ def _imposed_dtypes(meta: pd.DataFrame, kwargs: dict[str, Any]) -> dict[Any, Any
     for column, dtype in columns:
         if column in imposed or column in skip:
             continue
-        if pd.api.types.is_string_dtype(dtype) and dtype != object or dtype.kind == "f":
+        if dtype.kind == "f":
             imposed[column] = dtype
     return imposed
 

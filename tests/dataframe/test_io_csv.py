@@ -119,6 +119,19 @@ def test_crlf_and_no_trailing_newline(tmp_path):
         pd.testing.assert_frame_equal(got, pd.read_csv(path))
 
 
+def test_digits_in_a_text_column_stay_text(tmp_path):
+    path = os.path.join(tmp_path, "codes.csv")
+    with open(path, "w") as f:
+        f.write("code,n\n" + "".join(f"a{i},{i}\n" for i in range(5))
+                + "".join(f"00{i},{i}\n" for i in range(20)))
+    got = read_csv(path, blocksize=16).compute().reset_index(drop=True)
+    expected = pd.read_csv(path)
+    assert expected.code.iloc[-1] == "0019"
+    pd.testing.assert_frame_equal(got, expected)
+    by_code = read_csv(path, blocksize=16, index_col="code").compute()
+    pd.testing.assert_frame_equal(by_code, pd.read_csv(path, index_col="code"))
+
+
 def test_compressed_file_is_one_partition(tmp_path):
     frame = pd.DataFrame({"x": np.arange(100), "y": np.arange(100) * 1.5})
     path = os.path.join(tmp_path, "f.csv.gz")
