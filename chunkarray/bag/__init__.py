@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from chunkarray.bag import convert as _convert
 from chunkarray.bag import elementwise as _elementwise
 from chunkarray.bag import groupby as _groupby
 from chunkarray.bag import io as _io
@@ -51,6 +52,7 @@ Bag.product = _structure.product  # type: ignore[attr-defined]
 Bag.zip = _structure.zip  # type: ignore[attr-defined]
 Bag.to_delayed = _structure.to_delayed  # type: ignore[attr-defined]
 Bag.to_textfiles = _io.to_textfiles  # type: ignore[attr-defined]
+Bag.to_dataframe = _convert.to_dataframe  # type: ignore[attr-defined]
 
 
 def map(func, *args, **kwargs):  # type: ignore[no-untyped-def]
