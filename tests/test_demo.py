@@ -26,6 +26,8 @@ def test_demo_small(tmp_path: Path) -> None:
         assert step in out, step
     assert "-> 1073741824" in out  # z = x * y of the tutorial: 4**5 * (4**5)**2
     assert "100%" in out  # the progress bars
+    assert done.stderr == ""  # no warning, no error
+    check_dataframe_step(out)
     x = zarr.open_array(str(tmp_path / "data.zarr"), mode="r")[...]
     anomaly = zarr.open_array(str(tmp_path / "anomaly.zarr"), mode="r")[...]
     np.testing.assert_allclose(anomaly, x - x.mean(axis=0), atol=1e-12)
@@ -46,3 +48,16 @@ def test_demo_small(tmp_path: Path) -> None:
     assert len(pictures) == 2
     profile = (tmp_path / "profile.html").read_text()
     assert profile.count("<rect ") >= x.size // x.shape[1] // 16  # one bar per task at least
+
+
+def check_dataframe_step(out: str) -> None:
+    """The printed std per name equals pandas' on the same timeseries."""
+    import chunkarray as ca
+
+    df = ca.datasets.timeseries(seed=42).compute()
+    expected = df[df.y > 0].groupby("name").x.std().head()
+    assert "repartition, 3 tasks" in out
+    for name, value in expected.items():
+        line = re.search(rf"^ +{name} +([\d.]+)$", out, re.MULTILINE)
+        assert line is not None, name
+        np.testing.assert_allclose(float(line[1]), value, atol=1e-6)
