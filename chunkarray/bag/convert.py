@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from chunkarray.bag.core import Bag, check_bag, stepwise
+from chunkarray.bag.core import Bag
+from chunkarray.bag.layers import check_bag, stepwise
 from chunkarray.errors import ChunkArrayValueError
 
 __all__ = ["to_dataframe"]

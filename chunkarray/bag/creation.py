@@ -6,7 +6,8 @@ import builtins
 from collections.abc import Iterable
 from typing import Any
 
-from chunkarray.bag.core import Bag, check_npartitions, new_bag
+from chunkarray.bag.core import Bag
+from chunkarray.bag.layers import check_npartitions, new_bag
 from chunkarray.errors import ChunkArrayTypeError, ChunkArrayValueError
 from chunkarray.graph.blockwise import Blockwise
 from chunkarray.graph.layer import MaterializedLayer

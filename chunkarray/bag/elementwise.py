@@ -17,7 +17,8 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from chunkarray.bag.core import Bag, Item, check_bag, partitionwise, stepwise
+from chunkarray.bag.core import Bag, Item
+from chunkarray.bag.layers import check_bag, partitionwise, stepwise
 from chunkarray.bag.partition import (
     FlattenStep, Layout, MapElements, MapPartitions, MapStep, OnPartition, PluckStep,
     SelectStep,

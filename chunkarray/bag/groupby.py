@@ -25,7 +25,8 @@ from functools import partial
 from typing import Any
 
 from chunkarray.bag.aggregates import NO_INITIAL
-from chunkarray.bag.core import Bag, check_bag, check_npartitions, stepwise, tree_reduce
+from chunkarray.bag.core import Bag
+from chunkarray.bag.layers import check_bag, check_npartitions, stepwise, tree_reduce
 from chunkarray.bag.elementwise import getter
 from chunkarray.graph.graph import Graph
 from chunkarray.graph.layer import Layer

@@ -27,7 +27,8 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from chunkarray.bag.core import Bag, check_bag, pipeline_bag
+from chunkarray.bag.core import Bag
+from chunkarray.bag.layers import check_bag, pipeline_bag
 from chunkarray.bag.partition import Pipeline
 from chunkarray.errors import ChunkArrayTypeError, ChunkArrayValueError
 from chunkarray.graph.blockwise import Blockwise

@@ -20,7 +20,8 @@ from functools import partial
 from typing import Any
 
 from chunkarray.bag import aggregates as agg
-from chunkarray.bag.core import Bag, Item, check_bag, tree_reduce
+from chunkarray.bag.core import Bag, Item
+from chunkarray.bag.layers import check_bag, tree_reduce
 from chunkarray.bag.elementwise import getter
 from chunkarray.errors import ChunkArrayTypeError, ChunkArrayValueError
 

@@ -15,7 +15,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from chunkarray.bag.core import Bag, check_bag, check_npartitions, new_bag, partitionwise
+from chunkarray.bag.core import Bag
+from chunkarray.bag.layers import check_bag, check_npartitions, new_bag, partitionwise
 from chunkarray.bag.creation import split_evenly
 from chunkarray.bag.partition import MapElements
 from chunkarray.errors import ChunkArrayTypeError, ChunkArrayValueError, ChunkArrayWarning

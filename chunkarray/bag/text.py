@@ -22,7 +22,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from chunkarray.bag.core import Bag, stepwise
+from chunkarray.bag.core import Bag
+from chunkarray.bag.layers import stepwise
 from chunkarray.bag.partition import MapStep, SelectStep
 
 __all__ = ["METHODS", "StringAccessor"]
