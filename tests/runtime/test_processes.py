@@ -99,3 +99,11 @@ def test_scheduler_setting_processes() -> None:
     with ca.config.set(scheduler="processes"):
         d = ca.delayed(lambda: os.getpid())()
         assert d.compute() != os.getpid()
+
+
+def test_tasks_run_in_the_callers_directory(tmp_path, monkeypatch) -> None:
+    (tmp_path / "here.txt").write_text("a\nb\n")
+    get_process_pool(2)  # started in the old directory
+    monkeypatch.chdir(tmp_path)
+    assert cab.read_text("here.txt").compute(scheduler="processes") == ["a\n", "b\n"]
+    assert _run({"cwd": Task(os.getcwd)}, ["cwd"])["cwd"] == str(tmp_path)

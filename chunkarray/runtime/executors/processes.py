@@ -194,7 +194,8 @@ class ProcessRunner:
         task, local = _split_data_steps(task, values)
         needed = {d: values[d] for d in task.dependencies if d not in local}
         needed.update(local)
-        payload = cloudpickle.dumps((task, needed), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = cloudpickle.dumps((os.getcwd(), task, needed),
+                                    protocol=pickle.HIGHEST_PROTOCOL)
         answer = get_process_pool(self.size).call(payload)
         if answer is None:
             raise WorkerError(

@@ -4,14 +4,17 @@ Started as ``python -m chunkarray.runtime.executors.worker IN_FD OUT_FD`` by
 :mod:`chunkarray.runtime.executors.processes`. Frames on both pipes are an 8-byte
 big-endian length and a pickle. The first frame received is the parent's
 ``sys.path``; each later one is ``(task, values)``, answered by ``(ok, data,
-traceback)`` where ``data`` is the cloudpickled result or exception. Standard
-output and error are the parent's, so a task's prints show as usual.
+traceback)`` where ``data`` is the cloudpickled result or exception; tasks run in
+the parent's current directory at the time of the call. Standard output and error
+are the parent's, so a task's prints show as usual. Ctrl-C is left to the parent
+(which stops a worker it no longer waits for).
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import signal
 import struct
 import sys
 import traceback
@@ -43,7 +46,9 @@ def run_payload(payload: bytes) -> tuple[bool, bytes, str]:
     import cloudpickle
 
     try:
-        task, values = pickle.loads(payload)
+        cwd, task, values = pickle.loads(payload)
+        if cwd != os.getcwd():
+            os.chdir(cwd)
         result = task.execute(values)
         return True, cloudpickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), ""
     except BaseException as exc:  # noqa: BLE001 - sent back to the caller
@@ -69,6 +74,7 @@ def _pickled_error(exc: BaseException) -> bytes:
 
 
 def main(argv: list[str]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     source = os.fdopen(int(argv[1]), "rb")
     sink = os.fdopen(int(argv[2]), "wb")
     first = read_frame(source)
