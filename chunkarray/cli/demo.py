@@ -30,6 +30,7 @@ COLUMNS = 2048
 def run_demo(args: Namespace) -> None:
     """Run every step in ``args.dir`` (made if needed) or in a temporary directory."""
     from chunkarray import config
+    from chunkarray.diagnostics import ResourceProfiler
 
     try:
         size = parse_bytes(args.size, name="demo: --size")
@@ -45,12 +46,15 @@ def run_demo(args: Namespace) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         delayed_step(directory)
         dataframe_step()
-        with config.set(memory_limit=limit):
+        with config.set(memory_limit=limit), ResourceProfiler() as rprof:
             path = write_dataset(directory, size)
             reduction_step(path, show)
             persist_step(path, show)
             anomaly_step(path, directory, limit, show)
-    print(f"\ndemo finished in {time.perf_counter() - started:.1f} s")
+    print(f"\ndemo finished in {time.perf_counter() - started:.1f} s; over the array steps "
+          f"({format_bytes(size)} of data, memory_limit {format_bytes(limit)}) the peak resident "
+          f"memory of the process was {format_bytes(rprof.peak_anonymous_bytes)} without "
+          f"memory-mapped files ({format_bytes(rprof.peak_rss_bytes)} with them)")
 
 
 def _progress(show: bool) -> Any:
@@ -184,8 +188,10 @@ def anomaly_step(path: Path, directory: Path, limit: int, show: bool) -> None:
           f"({format_bytes(int(2 * anomaly.nbytes / seconds))}/s read)")
     if stats is not None:
         print(f"  memory_limit {format_bytes(limit)}: peak held by the memory manager "
-              f"{format_bytes(stats.peak_managed_bytes)}, peak resident memory of the process "
-              f"{format_bytes(rprof.peak_rss_bytes)} (data {format_bytes(anomaly.nbytes)})")
+              f"{format_bytes(stats.peak_managed_bytes)}; peak resident memory of the process "
+              f"{format_bytes(rprof.peak_anonymous_bytes)} without memory-mapped files, "
+              f"{format_bytes(rprof.peak_rss_bytes)} with them (data "
+              f"{format_bytes(anomaly.nbytes)})")
         print(f"  {stats.dropped_chunks} chunks dropped and read again, "
               f"{stats.spilled_chunks} spilled ({format_bytes(stats.spilled_bytes)}), "
               f"{stats.reloaded_chunks} reloaded ({format_bytes(stats.reloaded_bytes)})")

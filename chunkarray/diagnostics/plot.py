@@ -30,6 +30,7 @@ __all__ = ["profile_html", "write_profile"]
 WIDTH, LEFT, RIGHT = 960, 80, 20
 MAX_BARS = 20_000  # beyond this the page gets slow to open: the shortest tasks are left out
 _LINES = (("rss_bytes", "resident memory", "#1f77b4"),
+          ("anonymous_bytes", "resident, without mapped files", "#17becf"),
           ("managed_bytes", "managed by chunkarray", "#2ca02c"),
           ("spilled_bytes", "spilled so far", "#ff7f0e"))
 
@@ -118,7 +119,9 @@ def _summary(tasks: Sequence[TaskRecord], samples: Sequence[ResourceSample],
         workers = len({r.worker for r in tasks})
         items.append(f"{len(tasks)} tasks on {workers} worker{'s' * (workers != 1)}")
     if samples:
-        items.append(f"peak resident memory {format_bytes(max(s.rss_bytes for s in samples))}")
+        items.append(f"peak resident memory {format_bytes(max(s.rss_bytes for s in samples))} "
+                     f"({format_bytes(max(s.anonymous_bytes for s in samples))} without "
+                     f"memory-mapped files)")
         items.append(f"peak managed {format_bytes(max(s.managed_bytes for s in samples))} of "
                      f"memory_limit {format_bytes(samples[-1].memory_limit)}")
     return f"<p>{html.escape(', '.join(items))}</p>"

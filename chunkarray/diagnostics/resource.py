@@ -5,6 +5,11 @@ the matching ``on_finish``) and every ``dt`` seconds records the process's CPU
 percentage and resident memory (psutil) beside the memory manager's managed,
 spilled and reloaded bytes (:func:`chunkarray.runtime.memory.memory_usage`). No
 work is done per task.
+
+Resident memory includes the pages of memory-mapped files (chunks read straight
+from uncompressed stores, spilled chunks reloaded): the kernel can drop those at
+any time. ``anonymous_bytes`` leaves them out (resident minus shared pages, on
+Linux; elsewhere it equals ``rss_bytes``): that is the memory a budget bounds.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from chunkarray.diagnostics.callback import Diagnostic
 from chunkarray.errors import ChunkArrayValueError
@@ -27,6 +33,7 @@ class ResourceSample:
     time: float
     cpu_percent: float
     rss_bytes: int
+    anonymous_bytes: int
     managed_bytes: int
     spilled_bytes: int
     reloaded_bytes: int
@@ -72,6 +79,11 @@ class ResourceProfiler(Diagnostic):
         """The largest resident memory sampled (0 before any sample)."""
         return max((s.rss_bytes for s in self._samples), default=0)
 
+    @property
+    def peak_anonymous_bytes(self) -> int:
+        """The largest resident memory sampled, memory-mapped file pages left out."""
+        return max((s.anonymous_bytes for s in self._samples), default=0)
+
     def clear(self) -> None:
         """Forget every sample."""
         self._samples = []
@@ -105,10 +117,11 @@ class ResourceProfiler(Diagnostic):
             self._take(process)
         self._take(process)  # the state at the end of the compute
 
-    def _take(self, process: object) -> None:
+    def _take(self, process: Any) -> None:
         usage = memory_usage()
+        info = process.memory_info()
         self._samples.append(ResourceSample(
-            time.perf_counter(), process.cpu_percent(None),  # type: ignore[attr-defined]
-            process.memory_info().rss,  # type: ignore[attr-defined]
+            time.perf_counter(), process.cpu_percent(None), info.rss,
+            info.rss - getattr(info, "shared", 0),
             usage.managed_bytes, usage.spilled_bytes, usage.reloaded_bytes, usage.memory_limit,
         ))
