@@ -349,3 +349,19 @@ def test_visualize_several_collections_draws_shared_work_once(tmp_path: Any) -> 
     tooltips = [n["tooltip"] for n in nodes.values()]
     assert len(tooltips) == len(set(tooltips)) == len(m.graph.layers)
     assert (tmp_path / "both.dot").read_text() == picture.dot
+
+
+def test_bags_and_dataframes_are_drawn_through_the_protocol() -> None:
+    cab = pytest.importorskip("chunkarray.bag")
+    b = cab.from_sequence(range(10), npartitions=2).map(inc).filter(bool)
+    df = ca.datasets.timeseries(end="2000-01-03", freq="1h", seed=1)
+    s = df[df.y > 0].groupby("name").x.std()
+    for collection in (b, s):
+        graph = collection.__chunkarray_graph__()
+        nodes, _ = parse(ca.visualize(collection, level="layer").dot)
+        counts = {n["tooltip"]: int(n["label"].split("\\n")[1].split()[0]) for n in nodes.values()}
+        assert counts == {name: len(layer) for name, layer in graph.layers.items()}
+        nodes, _ = parse(ca.visualize(collection, level="task").dot)
+        keys = list(dot.flatten_keys(collection.__chunkarray_keys__()))
+        boxes = [n for n in nodes.values() if n["shape"] == "box"]
+        assert len(boxes) == len(cull(graph, keys))
