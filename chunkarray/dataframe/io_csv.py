@@ -35,10 +35,12 @@ from __future__ import annotations
 import io
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from chunkarray.delayed import Delayed
 from chunkarray.errors import ChunkArrayTypeError, ChunkArrayValueError
@@ -48,6 +50,7 @@ from chunkarray.graph.keys import flatten_keys, key_name
 from chunkarray.graph.layer import MaterializedLayer
 from chunkarray.graph.task import Ref, Task
 from chunkarray.storage.atomic import discard, temporary_sibling
+from chunkarray.storage.tabular import csv_header_names, read_csv_arrow
 from chunkarray.storage.text import (
     byte_blocks,
     expand_paths,
@@ -101,6 +104,16 @@ class CsvBlocks:
 
 
 @dataclass(frozen=True, slots=True)
+class ArrowPlan:
+    """How pyarrow parses a block exactly as pandas would: separator, columns, types."""
+
+    delimiter: str
+    include: tuple[str, ...]
+    types: dict[str, Any]
+    text_dtype: Any
+
+
+@dataclass(frozen=True, slots=True)
 class CsvOptions:
     """Everything a block read needs besides its block (the same for all partitions)."""
 
@@ -110,6 +123,8 @@ class CsvOptions:
     path_column: str | None
     paths: tuple[str, ...]
     user_dtype: Any = None
+    arrow: ArrowPlan | None = None  # set when pyarrow can parse the blocks as pandas would
+    default_index: bool = True  # partitions are numbered 0, 1, ... (no index column)
 
 
 def _header_count(kwargs: dict[str, Any], splitting: bool) -> int:
@@ -210,6 +225,54 @@ def _is_text(dtype: Any) -> bool:
     return bool(dtype != object and pd.api.types.is_string_dtype(dtype))
 
 
+def _parse_arrow(data: bytes, options: CsvOptions) -> pd.DataFrame | None:
+    """The block parsed by pyarrow, or None if it cannot give exactly pandas' frame."""
+    plan = options.arrow
+    assert plan is not None
+    try:
+        table = read_csv_arrow(data, plan.delimiter, plan.include, plan.types)
+    except (pa.ArrowException, ValueError):
+        return None  # pandas reads it again and says what is wrong, if anything
+    frame = table.to_pandas(types_mapper={pa.large_string(): plan.text_dtype}.get)
+    meta = options.meta
+    if list(frame.columns) != list(meta.columns) or not all(
+            a == b for a, b in zip(frame.dtypes, meta.dtypes)):
+        return None  # a missing value in an int or bool column: pandas' dtype differs
+    return frame
+
+
+_ARROW_TYPES = {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
+
+
+def _arrow_plan(kwargs: dict[str, Any], meta: pd.DataFrame, header: bytes) -> ArrowPlan | None:
+    """A pyarrow plan if the options and dtypes are ones pyarrow reads exactly as pandas."""
+    if set(kwargs) - {"sep", "delimiter", "usecols"} or not isinstance(meta.index, pd.RangeIndex):
+        return None
+    sep = kwargs.get("sep", kwargs.get("delimiter", ","))
+    usecols = kwargs.get("usecols")
+    if not isinstance(sep, str) or len(sep) != 1 or sep in "\"\r\n" or not header:
+        return None
+    if usecols is not None and not all(isinstance(c, str) for c in usecols):
+        return None
+    types: dict[str, Any] = {}
+    text = None
+    for column, dtype in meta.dtypes.items():
+        if _is_text(dtype):
+            types[str(column)], text = pa.large_string(), dtype
+        elif str(dtype) in _ARROW_TYPES:
+            types[str(column)] = _ARROW_TYPES[str(dtype)]
+        else:
+            return None
+    try:
+        names = csv_header_names(header, sep)
+    except (pa.ArrowException, ValueError):
+        return None
+    pandas_names = list(pd.read_csv(io.BytesIO(header), sep=sep).columns)
+    if names != pandas_names or len(set(names)) != len(names):
+        return None
+    return ArrowPlan(sep, tuple(str(c) for c in meta.columns), types, text)
+
+
 def read_csv_block(where: tuple[int, CsvBlock], options: CsvOptions) -> pd.DataFrame:
     """Read one partition: the lines of a block, parsed after the file's prefix."""
     partition, block = where
@@ -220,9 +283,13 @@ def read_csv_block(where: tuple[int, CsvBlock], options: CsvOptions) -> pd.DataF
     else:
         if not block.first:
             data = block.prefix + data
-        frame = _parse_imposed(data, options, block, partition)
+        frame = _parse_arrow(data, options) if options.arrow is not None else None
+        if frame is None:
+            frame = _parse_imposed(data, options, block, partition)
         if not block.first and block.prefix_rows:
             frame = frame.iloc[block.prefix_rows:]
+            if options.default_index:
+                frame.index = pd.RangeIndex(len(frame))
         frame = conform(frame, options.meta, f"partition {partition} ({block.path!r})")
     if options.path_column is not None:
         frame[options.path_column] = pd.Categorical(
@@ -301,6 +368,35 @@ def _sample_meta(block: CsvBlock, kwargs: dict[str, Any], sample: int,
     return parse_block(data, kwargs, block, delimiter, 0).iloc[:0]
 
 
+def compression_is_plain(block: CsvBlock) -> bool:
+    return block.compression is None
+
+
+def _has_default_index(kwargs: dict[str, Any], block: CsvBlock, delimiter: bytes,
+                       header_lines: int) -> bool:
+    """True if pandas numbers the rows (no index column, not even an implicit one).
+
+    pandas makes the first column the index when the first data line has one more
+    field than the header; parsing the first line again with ``index_col=False`` and
+    comparing the columns tells.
+    """
+    index_col = kwargs.get("index_col")
+    if index_col is not None:
+        return index_col is False
+    probe = head_bytes(block.path, header_lines + 1, delimiter, block.compression)
+    if not probe.strip():
+        return True
+    plain = {**kwargs, "index_col": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            a = pd.read_csv(io.BytesIO(probe), **kwargs)
+            b = pd.read_csv(io.BytesIO(probe), **plain)
+        except (ValueError, TypeError):
+            return True
+    return list(a.columns) == list(b.columns)
+
+
 def plan_csv(urlpath: Any, blocksize: Any, sample: int, include_path_column: bool | str,
              kwargs: dict[str, Any]) -> tuple[CsvBlocks, CsvOptions]:
     """The blocks of every file and the shared options (graph-build time work)."""
@@ -324,8 +420,12 @@ def plan_csv(urlpath: Any, blocksize: Any, sample: int, include_path_column: boo
     else:
         meta_columns = meta
     parse_kwargs = {**kwargs, "dtype": _imposed_dtypes(meta_columns, kwargs) or None}
+    arrow = None
+    if compression_is_plain(blocks[0]) and delimiter == b"\n":
+        arrow = _arrow_plan(kwargs, meta_columns, head_bytes(paths[0], 1, delimiter))
     options = CsvOptions(parse_kwargs, meta_columns, delimiter, path_column, tuple(paths),
-                         kwargs.get("dtype"))
+                         kwargs.get("dtype"), arrow,
+                         _has_default_index(kwargs, blocks[0], delimiter, header_lines))
     return CsvBlocks(blocks), options
 
 

@@ -33,7 +33,8 @@ from chunkarray.storage.text import _natural_key, expand_paths
 
 __all__ = [
     "METADATA_KEY", "Piece", "column_ranges", "dataset_files", "filters_expression", "may_match",
-    "normalize_filters", "plan_pieces", "sorted_index_of",
+    "PANDAS_NA_VALUES", "csv_header_names", "normalize_filters", "plan_pieces",
+    "read_csv_arrow", "sorted_index_of",
 ]
 
 METADATA_KEY = b"chunkarray"  # file key-value metadata written by to_parquet
@@ -225,3 +226,55 @@ def _add_range(ranges: list[tuple[Any, Any]], parts: list[Any],
     if not parts or rows == 0 or any(r is None for r in parts):
         return None
     return [*ranges, (min(r[0] for r in parts), max(r[1] for r in parts))]
+
+
+# pandas' default missing-value markers (pandas.read_csv's na_values), so that a CSV
+# read by pyarrow gives the same missing values as one read by pandas.
+PANDAS_NA_VALUES = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+                    "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a",
+                    "nan", "null")
+
+
+def read_csv_arrow(data: bytes, delimiter: str, include: Sequence[str],
+                   types: dict[str, Any]) -> Any:
+    """Parse CSV bytes with pyarrow (one thread) as pandas' defaults would read them.
+
+    The header is the first line; ``types`` fixes every column's type (no inference),
+    missing values are pandas' defaults, booleans pandas' spellings. Raises
+    ``pyarrow.ArrowInvalid`` on anything it cannot read exactly so (callers then use
+    pandas).
+
+    >>> read_csv_arrow(b"a,b\\n1,x\\n,y\\n", ",", ["a"], {}).to_pydict()
+    {'a': [1, None]}
+    """
+    import io
+
+    import pyarrow.csv as pcsv
+
+    return pcsv.read_csv(
+        io.BytesIO(data),
+        read_options=pcsv.ReadOptions(use_threads=False),
+        parse_options=pcsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
+                                        escape_char=False, newlines_in_values=False,
+                                        ignore_empty_lines=True),
+        convert_options=pcsv.ConvertOptions(
+            column_types=types, include_columns=list(include),
+            null_values=list(PANDAS_NA_VALUES), strings_can_be_null=True,
+            quoted_strings_can_be_null=True, true_values=["True", "TRUE", "true"],
+            false_values=["False", "FALSE", "false"]),
+    )
+
+
+def csv_header_names(header: bytes, delimiter: str) -> list[str]:
+    """The column names pyarrow reads from a CSV header line.
+
+    >>> csv_header_names(b'a,"b c"\\n', ",")
+    ['a', 'b c']
+    """
+    import io
+
+    import pyarrow.csv as pcsv
+
+    table = pcsv.read_csv(io.BytesIO(header), parse_options=pcsv.ParseOptions(
+        delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False))
+    return list(table.column_names)

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 import chunkarray as ca
 from chunkarray.dataframe.core import new_collection
 from chunkarray.dataframe.creation import from_pandas
-from chunkarray.dataframe.io_csv import read_csv, to_csv
+from chunkarray.dataframe import io_csv
+from chunkarray.dataframe.io_csv import plan_csv, read_csv, to_csv
 from chunkarray.errors import NoFilesFoundError
 
 # Text without newlines; commas, quotes and spaces make pandas quote fields.
@@ -26,7 +27,7 @@ _text = st.text(alphabet=string.ascii_letters + string.digits + ' ,"-.', max_siz
 @st.composite
 def frames(draw):
     n = draw(st.integers(0, 40))
-    floats = st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False, width=32))
+    floats = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False))
     columns = {
         "i": draw(st.lists(st.integers(-10**9, 10**9), min_size=n, max_size=n)),
         "f": [np.nan if v is None else v
@@ -84,6 +85,34 @@ def test_read_csv_glob_of_files(tmp_path_factory, frame, files, blocksize):
     pd.testing.assert_frame_equal(got, expected)
     whole = read_csv(pattern, blocksize=None)
     assert whole.npartitions == files
+
+
+@settings(max_examples=30, deadline=None)
+@given(frame=frames(), blocksize=st.integers(20, 300))
+def test_pyarrow_path_equals_pandas(tmp_path_factory, frame, blocksize):
+    # Plain options and int/float/bool/text dtypes: blocks are parsed by pyarrow.
+    path = _write(tmp_path_factory.mktemp("csv"), frame, index=False)
+    _, options = plan_csv(path, blocksize, 256_000, False, {})
+    if len(frame):
+        assert options.arrow is not None
+    expected = pd.read_csv(path)
+    fallbacks = []
+    real = io_csv._parse_imposed
+    io_csv._parse_imposed = lambda *a: fallbacks.append(1) or real(*a)
+    try:
+        for usecols in (None, ["s", "f"]):
+            df = read_csv(path, blocksize=blocksize, usecols=usecols)
+            got = df.compute(scheduler="sync").reset_index(drop=True)
+            want = expected if usecols is None else pd.read_csv(path, usecols=usecols)
+            pd.testing.assert_frame_equal(got, want)
+            parts = [p.compute() for p in df.to_delayed()]
+            assert all(isinstance(p.index, pd.RangeIndex) and p.index.start == 0
+                       for p in parts)
+    finally:
+        io_csv._parse_imposed = real
+    if len(frame):
+        assert not fallbacks  # pyarrow read every block
+
 
 
 def test_options_pass_through(tmp_path):
