@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from chunkarray.dataframe.core import Series, new_collection
+from chunkarray.dataframe.groupby_stats import chunk_stats, finish_stats, is_fast, merge_stats
 from chunkarray.dataframe.partitionwise import aligned_frames
 from chunkarray.dataframe.reductions import tree
 from chunkarray.dataframe.selection import check_columns
@@ -54,15 +55,18 @@ class _Plan:
     """chunk / combine / aggregate of one groupby aggregation (see the module docstring)."""
 
     def __init__(self, keys: list[Any], scalar_key: bool, pairs: list[tuple[Any, str]],
-                 dropna: bool, sort: bool, ddof: int, meta: Any) -> None:
+                 dropna: bool, sort: bool, ddof: int, meta: Any, fast: list[bool]) -> None:
         self.keys, self.scalar_key, self.pairs = keys, scalar_key, pairs
         self.dropna, self.sort, self.ddof, self.meta = dropna, sort, ddof, meta
+        self.fast = fast
+        self.fast_pairs = [p for p, f in zip(pairs, fast) if f]
+        self.slow_pairs = [p for p, f in zip(pairs, fast) if not f]
         self.__name__ = "groupby"
 
     def __chunkarray_tokenize__(self) -> Any:
         keys = ["<series>" if k is _SERIES else k for k in self.keys]
         return ("groupby", keys, self.scalar_key, self.pairs, self.dropna, self.sort,
-                self.ddof, self.meta)
+                self.ddof, self.meta, self.fast)
 
     def _grouper(self, part: Any, by_parts: tuple[Any, ...]) -> list[Any]:
         it = iter(by_parts)
@@ -70,9 +74,16 @@ class _Plan:
 
     def chunk(self, part: Any, *by_parts: Any) -> list[Any]:
         grouper = self._grouper(part, by_parts)
-        g = part.groupby(grouper[0] if self.scalar_key else grouper, sort=False,
-                         dropna=self.dropna, observed=True)
-        return [self._partial(part, g, grouper, col, how) for col, how in self.pairs]
+        stats = None
+        if self.fast_pairs:
+            stats = chunk_stats(grouper[0], part, self.fast_pairs, self.dropna,
+                                use_categories=self.sort and self.dropna)
+        slow = []
+        if self.slow_pairs:
+            g = part.groupby(grouper[0] if self.scalar_key else grouper, sort=False,
+                             dropna=self.dropna, observed=True)
+            slow = [self._partial(part, g, grouper, col, how) for col, how in self.slow_pairs]
+        return [stats, slow]
 
     def _partial(self, part: Any, g: Any, grouper: list[Any], col: Any, how: str) -> Any:
         if how == "size":
@@ -87,18 +98,20 @@ class _Plan:
             mean = s.mean().fillna(0.0)
             m2 = (s.var(ddof=0) * n).fillna(0.0)
             return pd.DataFrame({"n": n, "mean": mean, "m2": m2})
-        data = {f"k{i}": key.to_numpy() for i, key in enumerate(grouper)}
-        data["v"] = part[col].to_numpy()
+        data = {f"k{i}": key.array for i, key in enumerate(grouper)}
+        data["v"] = part[col].array
         rows = pd.DataFrame(data)
         if self.dropna:
             rows = rows.dropna(subset=[f"k{i}" for i in range(len(grouper))])
         return rows.drop_duplicates()
 
     def combine(self, parts: list[list[Any]]) -> list[Any]:
-        return [self._merge(i, [p[i] for p in parts]) for i in range(len(self.pairs))]
+        stats = merge_stats([p[0] for p in parts]) if self.fast_pairs else None
+        slow = [self._merge(i, [p[1][i] for p in parts]) for i in range(len(self.slow_pairs))]
+        return [stats, slow]
 
     def _merge(self, i: int, items: list[Any]) -> Any:
-        how = self.pairs[i][1]
+        how = self.slow_pairs[i][1]
         cat = items[0] if len(items) == 1 else pd.concat(items)
         if how == "nunique":
             return cat.drop_duplicates()
@@ -135,8 +148,14 @@ class _Plan:
         return merged
 
     def aggregate(self, parts: list[list[Any]]) -> Any:
-        merged = self.combine(parts)
-        pieces = [self._finish(how, m) for (_, how), m in zip(self.pairs, merged)]
+        stats, slow = self.combine(parts)
+        fast_done, slow_done = iter(range(len(self.fast_pairs))), iter(slow)
+        pieces = []
+        for (_, how), is_fast_pair in zip(self.pairs, self.fast):
+            if is_fast_pair:
+                pieces.append(finish_stats(stats, next(fast_done), how, self.ddof))
+            else:
+                pieces.append(self._finish(how, next(slow_done)))
         meta = self.meta
         if isinstance(meta, pd.Series):
             out = pieces[0].rename(meta.name)
@@ -230,13 +249,22 @@ class GroupBy:
         keys = [_SERIES if isinstance(b, Series) else b for b in self.by]
         if isinstance(self.frame, Series):
             pairs = [(_VALUE, h) for _, h in pairs]
-        plan = _Plan(keys, self.scalar_key, pairs, self.dropna, self.sort, ddof, meta)
+        plan = _Plan(keys, self.scalar_key, pairs, self.dropna, self.sort, ddof, meta,
+                     self._fast_flags(pairs))
         series_by = [b for b in self.by if isinstance(b, Series)]
         frames = [self.frame, *series_by]
         chunk = plan.chunk if not isinstance(self.frame, Series) else _SeriesChunk(plan)
         graph, name = tree(frames, chunk, plan.combine, plan.aggregate, label, split_every,
                            plan)
         return new_collection(graph, name, meta, (None, None))
+
+    def _fast_flags(self, pairs: list[tuple[Any, str]]) -> list[bool]:
+        if not self.scalar_key:
+            return [False] * len(pairs)
+        meta = self.frame.meta
+        dtypes = [None if how == "size" else meta.dtype if isinstance(self.frame, Series)
+                  else meta[col].dtype for col, how in pairs]
+        return [is_fast(how, t) for (_, how), t in zip(pairs, dtypes)]
 
     def agg(self, arg: Any, split_every: int | None = None, ddof: int = 1) -> Any:
         """Aggregate with a name (``"std"``), a list of names, or a dict column -> name(s)."""

@@ -136,6 +136,10 @@ def _groupby_cases(pdf, df):
     yield pdf.groupby(["k", "b"]), df.groupby(["k", "b"]), True
     yield pdf.groupby(pdf.i % 3), df.groupby(df.i % 3), True
     yield pdf.groupby("b", sort=False), df.groupby("b", sort=False), False
+    kinds = pd.CategoricalDtype(["c", "a", "b", "unseen"])
+    pcat = pdf.assign(k=pdf.k.astype(kinds))
+    cat = cad.from_pandas(pcat, npartitions=df.npartitions)
+    yield pcat.groupby("k"), cat.groupby("k"), True
 
 
 @pytest.mark.parametrize("how", AGGREGATIONS)
