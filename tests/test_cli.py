@@ -287,3 +287,38 @@ def test_a_failing_write_leaves_nothing(data: dict[str, Any], tmp_path: Path,
         assert code == 1, err
         one_error_line(err)
         assert {p.name for p in tmp_path.iterdir()} == {"short.npy"}
+
+
+def test_zarr_v2_and_all_nan_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = np.arange(40.0).reshape(8, 5)
+    a[:, 2] = np.nan
+    z = zarr.create_array(str(tmp_path / "v2.zarr"), shape=a.shape, chunks=(3, 5),
+                          dtype=a.dtype, zarr_format=2)
+    z[:] = a
+    code, out, err = call(capsys, "info", tmp_path / "v2.zarr", "--json")
+    assert code == 0, err
+    facts = json.loads(out)
+    assert facts["format"] == "zarr v2 array" and facts["arrays"][0]["chunks"] == [3, 5]
+    assert facts["arrays"][0]["codecs"][0].startswith("zstd(")
+    code, out, err = call(capsys, "stats", tmp_path / "v2.zarr", "--axis", "0", "--json")
+    assert code == 0, err  # and no RuntimeWarning (the suite turns warnings into errors)
+    got = json.loads(out)
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        expected = np.nanmean(a, axis=0)
+    np.testing.assert_array_equal(got["mean"], expected)
+    assert got["nan_count"] == [0, 0, 8, 0, 0] and got["count"] == [8, 8, 0, 8, 8]
+
+
+def test_writing_into_a_group_and_overwrite(data: dict[str, Any], tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    src, dst = data["dir"] / "a.npy", tmp_path / "grp.zarr:inner/x"
+    assert call(capsys, "convert", src, dst)[0] == 0
+    code, _, err = call(capsys, "convert", data["dir"] / "one.h5", dst)
+    assert code == 1
+    one_error_line(err, "already")
+    np.testing.assert_array_equal(read(tmp_path / "grp.zarr", "inner/x"), data["a"])
+    assert call(capsys, "convert", data["dir"] / "one.h5", dst, "--overwrite")[0] == 0
+    np.testing.assert_array_equal(read(tmp_path / "grp.zarr", "inner/x"), data["b"])
+    assert call(capsys, "convert", src, tmp_path / "grp.zarr:other")[0] == 0
+    code, out, _ = call(capsys, "info", tmp_path / "grp.zarr")
+    assert code == 0 and "2 arrays" in out.splitlines()[0]

@@ -91,7 +91,7 @@ def stats(args: Namespace) -> str:
         axis = parse_axis(args.axis, x.ndim)
         with args.progress_bar(), warnings.catch_warnings():
             # All-NaN slices give NaN, as NumPy's nan-functions do, without the warning.
-            warnings.filterwarnings("ignore", r"All-NaN|Mean of empty|Degrees of freedom",
+            warnings.filterwarnings("ignore", r".*(All-NaN|Mean of empty|Degrees of freedom)",
                                     RuntimeWarning)
             result = compute_stats(x, axis)
         if args.json:
