@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from chunkarray.dataframe.core import DataFrame, Index, Scalar, Series, new_collection
 from chunkarray.dataframe.creation import from_array, from_delayed, from_pandas
+from chunkarray.dataframe.io_csv import read_csv, to_csv
+from chunkarray.dataframe.io_parquet import read_parquet, to_parquet
 from chunkarray.dataframe.partitionwise import partitionwise
 
 __all__ = [
     "DataFrame", "Index", "Scalar", "Series", "from_array", "from_delayed", "from_pandas",
-    "map_partitions", "new_collection",
+    "map_partitions", "new_collection", "read_csv", "read_parquet", "to_csv", "to_parquet",
 ]
 
 

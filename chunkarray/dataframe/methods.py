@@ -169,6 +169,18 @@ class FrameMethods:
 
         return partitionwise(call_method, self, "rename", *args, label="rename", **kwargs)
 
+    def to_csv(self, path_or_glob: Any, **kwargs: Any) -> Any:
+        """Write CSV files, one per partition (see :func:`chunkarray.dataframe.to_csv`)."""
+        from chunkarray.dataframe.io_csv import to_csv
+
+        return to_csv(self, path_or_glob, **kwargs)
+
+    def to_parquet(self, path: Any, **kwargs: Any) -> Any:
+        """Write a Parquet dataset (see :func:`chunkarray.dataframe.to_parquet`)."""
+        from chunkarray.dataframe.io_parquet import to_parquet
+
+        return to_parquet(self, path, **kwargs)
+
     def apply(self, func: Callable[..., Any], axis: Any = 0, meta: Any = None,
               args: tuple[Any, ...] = (), **kwargs: Any) -> Any:
         """``func`` on every row (``axis=1``; DataFrame) or value (Series)."""
