@@ -33,4 +33,4 @@ def map_partitions(func, *args, meta=None, **kwargs):  # type: ignore[no-untyped
     from chunkarray.dataframe.partitionwise import INFER
 
     return partitionwise(func, *args, meta=INFER if meta is None else meta, verify=True,
-                         **kwargs)
+                         where="map_partitions", **kwargs)

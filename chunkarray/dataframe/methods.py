@@ -90,7 +90,7 @@ class FrameMethods:
         from chunkarray.dataframe.partitionwise import INFER, partitionwise
 
         return partitionwise(func, self, *args, meta=INFER if meta is None else meta,
-                             verify=True, **kwargs)
+                             verify=True, where="map_partitions", **kwargs)
 
     def dropna(self, *args: Any, **kwargs: Any) -> Any:
         """Drop rows with missing values in every partition (see pandas)."""

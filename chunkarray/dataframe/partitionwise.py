@@ -98,6 +98,7 @@ def partitionwise(
     label: str | None = None,
     verify: bool = False,
     divisions: tuple[Any, ...] | None = None,
+    where: str | None = None,
     **kwargs: Any,
 ) -> Any:
     """``func`` applied to partition i of every collection argument, for each i.
@@ -114,6 +115,8 @@ def partitionwise(
         Check every computed partition against ``meta`` (for user functions).
     divisions : tuple, optional
         The result's divisions; those of the first collection by default.
+    where : str, optional
+        The operation named in error messages (the label by default).
     """
     label = label or func_label(func)
     coll_kw = {k: v for k, v in kwargs.items() if isinstance(v, (Frame, Scalar))}
@@ -121,12 +124,13 @@ def partitionwise(
         plain = {k: v for k, v in kwargs.items() if k not in coll_kw}
         return partitionwise(_KeywordCall(func, tuple(coll_kw)), *args, *coll_kw.values(),
                              meta=meta, label=label, verify=verify, divisions=divisions,
-                             **plain)
-    frames = aligned_frames(args, label)
+                             where=where, **plain)
+    where = where or label
+    frames = aligned_frames(args, where)
     n = frames[0].npartitions
     if meta is INFER:
         meta = infer_meta(func, tuple(_meta_of(a) for a in args),
-                          {k: _meta_of(v) for k, v in kwargs.items()}, label)
+                          {k: _meta_of(v) for k, v in kwargs.items()}, where)
     else:
         meta = make_meta(meta)
     name = f"{label}-{tokenize(func, args, kwargs, meta if verify else None)}"
@@ -134,7 +138,7 @@ def partitionwise(
     numblocks: dict[str, tuple[int, ...]] = {}
     call: Callable[..., Any] = func
     if verify:
-        call = PartitionCheck(func, meta, label)
+        call = PartitionCheck(func, meta, where)
         inputs.append((PartitionNumbers(n), "i"))
     graphs = []
     for a in args:
