@@ -91,14 +91,13 @@ def make_data(root: Path, total: int, files: int, kind: str) -> Path:
 
 def _query_chunkarray(kind: str, folder: Path):
     import chunkarray as ca
-    import chunkarray.dataframe.io_csv as io_csv
-    import chunkarray.dataframe.io_parquet as io_parquet
+    import chunkarray.dataframe as cad
 
     with ca.config.set(memory_limit="1GiB"):
         if kind == "csv":
-            df = io_csv.read_csv(str(folder / "part-*.csv"), usecols=COLUMNS)
+            df = cad.read_csv(str(folder / "part-*.csv"), usecols=COLUMNS)
         else:
-            df = io_parquet.read_parquet(str(folder), columns=COLUMNS)
+            df = cad.read_parquet(str(folder), columns=COLUMNS)
         return df.groupby("name").agg({"x": "mean", "y": "std"}).compute()
 
 
@@ -179,6 +178,7 @@ def main() -> None:
     parser.add_argument("--data", default=os.path.join(tempfile.gettempdir(),
                                                        "chunkarray-bench-dataframe-io"))
     parser.add_argument("--only", choices=["csv", "parquet"], default=None)
+    parser.add_argument("--prepare", action="store_true", help="only write the datasets")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -191,6 +191,8 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="bench-io-results-"))
     for kind in [args.only] if args.only else ["csv", "parquet"]:
         folder = make_data(Path(args.data), total, layout[kind], kind)
+        if args.prepare:
+            continue
         size = sum(p.stat().st_size for p in folder.iterdir())
         times: dict[str, list[float]] = {"chunkarray": [], "dask": []}
         peaks: dict[str, list[float]] = {"chunkarray": [], "dask": []}
@@ -206,6 +208,8 @@ def main() -> None:
         rows.append([f"W6b {kind} ({size / GiB:.2f} GiB, {layout[kind]} files)",
                      f"{ca_t:.2f}", f"{dask_t:.2f}", f"{ca_t / dask_t:.2f}",
                      f"{max(peaks['chunkarray']) / GiB:.2f}", f"{max(peaks['dask']) / GiB:.2f}"])
+    if args.prepare:
+        return
     print(table(rows, ["case", "chunkarray s", "dask s", "ratio", "ca peak GiB",
                        "dask peak GiB"]))
     print(f"runs: {args.runs} each, alternating, medians; results equal in every run; "

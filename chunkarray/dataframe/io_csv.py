@@ -43,7 +43,7 @@ import pandas as pd
 import pyarrow as pa
 
 from chunkarray.delayed import Delayed
-from chunkarray.errors import ChunkArrayTypeError, ChunkArrayValueError
+from chunkarray.errors import ChunkArrayTypeError, ChunkArrayValueError, MetaMismatchError
 from chunkarray.graph.blockwise import Blockwise
 from chunkarray.graph.graph import Graph
 from chunkarray.graph.keys import flatten_keys, key_name
@@ -310,7 +310,7 @@ def _conform_column(values: pd.Series | pd.Index, dtype: Any, column: Any,
             return values.astype(dtype)
         except (TypeError, ValueError):
             pass
-    raise ChunkArrayValueError(
+    raise MetaMismatchError(
         f"read_csv: {where}: column {column!r} has dtype {values.dtype} but the first rows "
         f"gave {dtype}; pass dtype={{{column!r}: ...}} to read_csv"
     )
@@ -319,7 +319,7 @@ def _conform_column(values: pd.Series | pd.Index, dtype: Any, column: Any,
 def conform(frame: pd.DataFrame, meta: pd.DataFrame, where: str) -> pd.DataFrame:
     """``frame`` with the dtypes of ``meta``, or an error naming ``where`` and both dtypes."""
     if list(frame.columns) != list(meta.columns):
-        raise ChunkArrayValueError(
+        raise MetaMismatchError(
             f"read_csv: {where}: columns {list(frame.columns)} differ from the first rows' "
             f"{list(meta.columns)}"
         )

@@ -18,7 +18,7 @@ from chunkarray.dataframe.core import new_collection
 from chunkarray.dataframe.creation import from_pandas
 from chunkarray.dataframe import io_csv
 from chunkarray.dataframe.io_csv import plan_csv, read_csv, to_csv
-from chunkarray.errors import NoFilesFoundError
+from chunkarray.errors import MetaMismatchError, NoFilesFoundError
 
 # Text without newlines; commas, quotes and spaces make pandas quote fields.
 _text = st.text(alphabet=string.ascii_letters + string.digits + ' ,"-.', max_size=8)
@@ -205,8 +205,9 @@ def test_dtype_mismatch_names_partition_and_dtypes(tmp_path):
         f.write("a,b\n" + "".join(f"{i},{i}\n" for i in range(200)) + "1.5,x\n")
     df = read_csv(path, blocksize=300, sample=100)
     assert df.dtypes["a"] == np.int64
-    with pytest.raises(ValueError, match=r"partition \d+ .*late\.csv.*'a' has dtype float64 but "
-                                         r"the first rows gave int64"):
+    with pytest.raises(MetaMismatchError,
+                       match=r"partition \d+ .*late\.csv.*'a' has dtype float64 but the first "
+                             r"rows gave int64"):
         df.compute()
     for k, text in enumerate(["", "x"]):
         _write(tmp_path, pd.DataFrame({"n": [1, 2], "t": [text, text]}), f"t{k}.csv", index=False)
