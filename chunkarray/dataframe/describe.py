@@ -43,12 +43,12 @@ def _compress(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 class _Describe:
-    def __init__(self, columns: list[Any], is_series: bool) -> None:
-        self.columns, self.is_series = columns, is_series
+    def __init__(self, columns: list[Any], is_series: bool, name: Any = None) -> None:
+        self.columns, self.is_series, self.name = columns, is_series, name
         self.__name__ = "describe"
 
     def __chunkarray_tokenize__(self) -> Any:
-        return ("describe", self.columns, self.is_series)
+        return ("describe", self.columns, self.is_series, self.name)
 
     def chunk(self, part: Any) -> list[dict[str, Any]]:
         frame = part.to_frame(name=0) if self.is_series else part[self.columns]
@@ -80,7 +80,7 @@ class _Describe:
         rows = [self._column(c) for c in self.combine(parts)]
         index = ["count", "mean", "std", "min", "25%", "50%", "75%", "max"]
         if self.is_series:
-            return pd.Series(rows[0], index=index, dtype="float64")
+            return pd.Series(rows[0], index=index, dtype="float64", name=self.name)
         return pd.DataFrame(dict(zip(self.columns, rows)), index=index, dtype="float64")
 
     def _column(self, c: dict[str, Any]) -> list[float]:
@@ -118,7 +118,7 @@ def describe(frame: Any, split_every: Any = None) -> Any:
             raise ChunkArrayTypeError(
                 f"describe: only numeric columns are supported, got {dict(frame.meta.dtypes)}"
             )
-    spec = _Describe(columns, is_series)
+    spec = _Describe(columns, is_series, frame.meta.name if is_series else None)
     graph, name = tree([frame], spec.chunk, spec.combine, spec.aggregate, "describe",
                        split_every, spec)
     return new_collection(graph, name, meta.iloc[:0].astype("float64"), (None, None))

@@ -66,21 +66,40 @@ def _is_everything(key: Any) -> bool:
     return isinstance(key, slice) and key == slice(None)
 
 
+def _label_bounds(index: pd.Index, start: Any, stop: Any) -> tuple[Any, Any]:
+    """Labels comparable with the divisions: on a DatetimeIndex, strings become the
+    first and the last instant they name (``"2000-01-02"`` is the whole day)."""
+    if not isinstance(index, pd.DatetimeIndex):
+        return start, stop
+    lo = None if start is None else pd.Timestamp(start)
+    hi = None
+    if isinstance(stop, str):
+        try:
+            hi = pd.Period(stop).end_time
+        except ValueError:
+            hi = pd.Timestamp(stop)
+    elif stop is not None:
+        hi = pd.Timestamp(stop)
+    return lo, hi
+
+
 def _loc_slice(frame: Any, start: Any, stop: Any) -> Any:
     if not frame.known_divisions:
         return partitionwise(_slice, frame, start, stop, label="loc",
                              divisions=frame.divisions)
     divs = list(frame.divisions)
     n = frame.npartitions
-    first = 0 if start is None else min(max(bisect.bisect_right(divs, start) - 1, 0), n - 1)
-    last = n - 1 if stop is None else min(max(bisect.bisect_right(divs, stop) - 1, 0), n - 1)
+    lo_label, hi_label = _label_bounds(frame.meta.index, start, stop)
+    first = 0 if start is None else min(max(bisect.bisect_right(divs, lo_label) - 1, 0), n - 1)
+    last = n - 1 if stop is None else min(max(bisect.bisect_right(divs, hi_label) - 1, 0),
+                                          n - 1)
     if last < first:
         last = first
     name = f"loc-{tokenize(frame, start, stop)}"
     tasks = {(name, k): Task(_slice, Ref((frame._name, i)), start, stop)
              for k, i in enumerate(range(first, last + 1))}
-    lo = divs[first] if start is None else max(start, divs[first])
-    hi = divs[last + 1] if stop is None else min(stop, divs[last + 1])
+    lo = divs[first] if start is None else max(lo_label, divs[first])
+    hi = divs[last + 1] if stop is None else min(hi_label, divs[last + 1])
     if hi < lo:
         hi = lo
     divisions = (lo, *divs[first + 1:last + 1], hi)
