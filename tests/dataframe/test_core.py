@@ -121,14 +121,15 @@ def test_meta_mismatch_names_the_partition_and_both_dtypes(pdf) -> None:
     df = cad.from_pandas(pdf, npartitions=3)
 
     wrong = df.map_partitions(lambda p: p.y, meta=("y", "float64"))
-    with pytest.raises(MetaMismatchError, match=r"map_partitions: partition \d returned Series 'y' of dtype "
-                       r"int64 but the meta says Series 'y' of dtype float64"):
+    with pytest.raises(MetaMismatchError, match=r"map_partitions: partition \d returned "
+                       r"Series 'y' of dtype int64 but the meta says Series 'y' of dtype "
+                       r"float64"):
         wrong.compute()
     bad = df.map_partitions(lambda p: p.assign(y=p.y.astype(float)) if p.index[0] > 0 else p,
                             meta=df.meta)
-    with pytest.raises(ValueError, match=r"map_partitions: partition [12] returned DataFrame \{x: float64, "
-                       r"y: float64, k: str\} but the meta says DataFrame \{x: float64, "
-                       r"y: int64, k: str\}"):
+    with pytest.raises(ValueError, match=r"map_partitions: partition [12] returned "
+                       r"DataFrame \{x: float64, y: float64, k: str\} but the meta says "
+                       r"DataFrame \{x: float64, y: int64, k: str\}"):
         bad.compute()
 
 

@@ -41,9 +41,10 @@ def test_from_pandas_chunksize_and_series() -> None:
     ds = cad.from_pandas(s, chunksize=3)
     assert ds.npartitions == 4 and ds.divisions == (0, 3, 6, 9, 9)
     pd.testing.assert_series_equal(ds.compute(), s)
-    empty = cad.from_pandas(pd.DataFrame({"a": pd.Series([], dtype="int64")}), npartitions=3)
+    nothing = pd.DataFrame({"a": pd.Series([], dtype="int64")})
+    empty = cad.from_pandas(nothing, npartitions=3)
     assert empty.npartitions == 1
-    pd.testing.assert_frame_equal(empty.compute(), pd.DataFrame({"a": pd.Series([], dtype="int64")}))
+    pd.testing.assert_frame_equal(empty.compute(), nothing)
     with pytest.raises(ValueError, match="not both"):
         cad.from_pandas(s, npartitions=2, chunksize=3)
 
