@@ -19,7 +19,7 @@ the partitions into one pandas object; persisting keeps one task per partition.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ from chunkarray import base
 from chunkarray.dataframe.accessors import AccessorMixin
 from chunkarray.dataframe.frame_repr import frame_html, frame_repr
 from chunkarray.dataframe.methods import FrameMethods, SeriesMethods
-from chunkarray.dataframe.ops import OperatorMixin
+from chunkarray.dataframe.ops import OperatorMixin, ScalarOperatorMixin
 from chunkarray.errors import ChunkArrayTypeError, ChunkArrayValueError
 from chunkarray.graph.graph import Graph
 from chunkarray.graph.keys import key_prefix
@@ -217,6 +217,9 @@ class Series(Frame, SeriesMethods, AccessorMixin):
 
         return getitem_series(self, key)
 
+    def __iter__(self) -> Iterator[Any]:
+        return iterate_values(self)
+
 
 class Index(Frame):
     """A lazy pandas Index split into partitions."""
@@ -233,8 +236,17 @@ class Index(Frame):
     def dtype(self) -> Any:
         return self._meta.dtype
 
+    def __iter__(self) -> Iterator[Any]:
+        return iterate_values(self)
 
-class Scalar:
+
+def iterate_values(frame: Frame) -> Iterator[Any]:
+    """The values of a Series or Index, computing one partition at a time."""
+    for part in frame.to_delayed():
+        yield from part.compute()
+
+
+class Scalar(ScalarOperatorMixin):
     """A lazy scalar: the result of a whole-collection reduction such as ``s.sum()``.
 
     ``meta`` is a value of the right type (the reduction of the empty meta).

@@ -13,6 +13,7 @@ step (aligned partitions, or a scalar broadcast), named after the operator.
 from __future__ import annotations
 
 import operator
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -124,3 +125,59 @@ class OperatorMixin:
     def abs(self) -> Any:
         """Partition-wise absolute value."""
         return self.__abs__()
+
+
+def _scalar_binary(name: str, op: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    def method(self: Any, other: Any) -> Any:
+        from chunkarray.dataframe.core import Frame, Scalar
+        from chunkarray.graph.graph import Graph
+        from chunkarray.graph.layer import MaterializedLayer
+        from chunkarray.graph.task import Ref, Task
+        from chunkarray.tokenize import tokenize
+
+        if isinstance(other, Frame):
+            return NotImplemented  # the frame's reflected operator broadcasts the scalar
+        graphs = [self._graph]
+        arg, other_meta = other, other
+        if isinstance(other, Scalar):
+            graphs.append(other._graph)
+            arg, other_meta = Ref((other._name, 0)), other._meta
+        key = f"{name}-{tokenize(self, other)}"
+        layer = MaterializedLayer(key, {(key, 0): Task(op, Ref((self._name, 0)), arg)})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # 0 / 0 on the metas is fine: only types matter
+            try:
+                meta = op(self._meta, other_meta)
+            except Exception:
+                meta = self._meta
+        return Scalar(Graph.from_layer(layer, *graphs), key, meta)
+
+    method.__name__ = f"__{name}__"
+    return method
+
+
+class ScalarOperatorMixin:
+    """Arithmetic and comparisons of lazy Scalars with numbers and other Scalars
+    (``s.sum() / s.count()``); with a frame, the frame's operator takes over."""
+
+    __slots__ = ()
+
+    __add__ = _scalar_binary("add", _BINARY["add"])
+    __sub__ = _scalar_binary("sub", _BINARY["sub"])
+    __mul__ = _scalar_binary("mul", _BINARY["mul"])
+    __truediv__ = _scalar_binary("truediv", _BINARY["truediv"])
+    __floordiv__ = _scalar_binary("floordiv", _BINARY["floordiv"])
+    __mod__ = _scalar_binary("mod", _BINARY["mod"])
+    __pow__ = _scalar_binary("pow", _BINARY["pow"])
+    __radd__ = _scalar_binary("radd", _REFLECTED["add"])
+    __rsub__ = _scalar_binary("rsub", _REFLECTED["sub"])
+    __rmul__ = _scalar_binary("rmul", _REFLECTED["mul"])
+    __rtruediv__ = _scalar_binary("rtruediv", _REFLECTED["truediv"])
+    __rfloordiv__ = _scalar_binary("rfloordiv", _REFLECTED["floordiv"])
+    __rpow__ = _scalar_binary("rpow", _REFLECTED["pow"])
+    __lt__ = _scalar_binary("lt", _COMPARISONS["lt"])
+    __le__ = _scalar_binary("le", _COMPARISONS["le"])
+    __gt__ = _scalar_binary("gt", _COMPARISONS["gt"])
+    __ge__ = _scalar_binary("ge", _COMPARISONS["ge"])
+    __neg__ = lambda self: self * -1  # noqa: E731
+    __hash__ = object.__hash__

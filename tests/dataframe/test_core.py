@@ -158,3 +158,21 @@ def test_bad_arguments(pdf) -> None:
         bool(df.x > 0)
     with pytest.raises(TypeError, match="from_pandas: data must be"):
         cad.from_pandas([1, 2])
+
+
+def test_scalars_combine_lazily(pdf) -> None:
+    df = cad.from_pandas(pdf, npartitions=3)
+    mean = df.x.sum() / df.x.count()
+    assert repr(mean).startswith("chunkarray.Scalar<truediv")
+    assert np.isclose(mean.compute(), pdf.x.mean())
+    assert np.isclose((2 * df.y.max() - 1).compute(), 2 * pdf.y.max() - 1)
+    assert (df.y.min() < df.y.max()).compute() == (pdf.y.min() < pdf.y.max())
+    pd.testing.assert_series_equal((df.x.mean() - df.x).compute(), pdf.x.mean() - pdf.x)
+    assert float(df.x.sum()) == pytest.approx(pdf.x.sum())
+
+
+def test_iterating_a_series_computes_partition_by_partition(pdf) -> None:
+    df = cad.from_pandas(pdf, npartitions=3)
+    assert list(df.y) == pdf.y.tolist()
+    assert list(df.index) == pdf.index.tolist()
+    assert list(df) == ["x", "y", "k"]
