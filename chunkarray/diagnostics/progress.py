@@ -4,6 +4,10 @@ Overhead is one attribute store per finished task (the scheduler calls
 ``on_task_end`` with the running count); a small thread redraws the bar at most
 every ``dt`` seconds, so the cost does not grow with the number of tasks. The bar
 is tqdm's: a text bar in a terminal, a widget in Jupyter (``tqdm.auto``).
+
+One bar follows one compute at a time: a compute started while another is running
+(inside one of its tasks, or in another thread) draws no bar of its own, and its
+task counts are ignored unless its total happens to equal the running one's.
 """
 
 from __future__ import annotations
@@ -75,7 +79,8 @@ class ProgressBar(Diagnostic):
             self._thread.start()
 
     def on_task_end(self, key: Key, done: int, total: int) -> None:
-        self._done = done  # the only per-task work: redraws happen in the refresh thread
+        if total == self._total:  # the only per-task work; redraws happen in the refresh thread
+            self._done = done
 
     def on_finish(self, error: BaseException | None) -> None:
         with self._lock:
