@@ -13,6 +13,9 @@ CPython, building a list of millions of small objects costs more than the work
 itself (allocation and garbage-collector passes). A pipeline without a terminal
 step returns a list: a task's value is always a materialized partition.
 
+The price: a bag that two later steps extend is recomputed for each of them when
+both are computed together (``persist`` it first to compute it once).
+
 Everything here is picklable (the process pool ships it) and has a deterministic
 token (``__chunkarray_tokenize__``).
 
