@@ -138,6 +138,12 @@ class FrameMethods:
 
         return nunique(self, split_every=split_every, dropna=dropna)
 
+    def drop_duplicates(self, subset: Any = None, split_every: int | None = None) -> Any:
+        """The first of each distinct row (a tree reduction; one partition)."""
+        from chunkarray.dataframe.reductions import drop_duplicates
+
+        return drop_duplicates(self, subset, split_every)
+
     def describe(self, split_every: int | None = None) -> Any:
         """count, mean, std, min, quartiles, max of the numeric columns."""
         from chunkarray.dataframe.describe import describe
@@ -202,6 +208,12 @@ class SeriesMethods:
         from chunkarray.dataframe.selection import map_values
 
         return map_values(self, arg, na_action, meta)
+
+    def unique(self, split_every: int | None = None) -> Any:
+        """The distinct values in order of appearance, as a one-partition Series."""
+        from chunkarray.dataframe.reductions import drop_duplicates
+
+        return drop_duplicates(self, None, split_every, label="unique")
 
     def value_counts(self, sort: bool = True, ascending: bool = False, dropna: bool = True,
                      normalize: bool = False, split_every: int | None = None) -> Any:

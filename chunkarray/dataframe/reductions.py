@@ -278,3 +278,35 @@ def value_counts(series: Any, sort: bool = True, ascending: bool = False,
                        split_every, spec)
     meta = series.meta.value_counts(normalize=normalize)
     return new_collection(graph, name, meta, (None, None))
+
+
+class _Unique:
+    """Distinct rows (``drop_duplicates``) or values (``unique``), in order of appearance."""
+
+    def __init__(self, subset: Any, keep_index: bool) -> None:
+        self.subset, self.keep_index = subset, keep_index
+        self.__name__ = "drop_duplicates"
+
+    def chunk(self, part: Any) -> Any:
+        if self.subset is None:
+            return part.drop_duplicates()
+        return part.drop_duplicates(subset=self.subset)
+
+    def combine(self, parts: list[Any]) -> Any:
+        return self.chunk(parts[0] if len(parts) == 1 else pd.concat(parts))
+
+    def aggregate(self, parts: list[Any]) -> Any:
+        out = self.combine(parts)
+        return out if self.keep_index else out.reset_index(drop=True)
+
+    def __chunkarray_tokenize__(self) -> Any:
+        return ("Unique", self.subset, self.keep_index)
+
+
+def drop_duplicates(frame: Any, subset: Any = None, split_every: Any = None,
+                    label: str = "drop_duplicates") -> Any:
+    """The first row of each distinct row (or ``subset`` of columns), one partition."""
+    spec = _Unique(subset, label == "drop_duplicates")
+    graph, name = tree([frame], spec.chunk, spec.combine, spec.aggregate, label, split_every,
+                       spec)
+    return new_collection(graph, name, frame.meta, (None, None))

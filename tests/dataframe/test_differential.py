@@ -189,3 +189,14 @@ def test_groupby_variance_is_stable_far_from_zero() -> None:
     np.testing.assert_allclose(result.to_numpy(), exact.to_numpy(), rtol=1e-6)
     np.testing.assert_allclose(float(df.x.var().compute()),
                                np.var(pdf.x.to_numpy() - 1e9, ddof=1), rtol=1e-6)
+
+
+@given(frames())
+@settings(max_examples=15)
+def test_drop_duplicates_and_unique(data) -> None:
+    pdf, n = data
+    df = cad.from_pandas(pdf, npartitions=n)
+    _same(df[["k", "b"]].drop_duplicates(split_every=2).compute(),
+          pdf[["k", "b"]].drop_duplicates())
+    _same(df.drop_duplicates(subset=["k"]).compute(), pdf.drop_duplicates(subset=["k"]))
+    assert df.i.unique().compute().tolist() == pdf.i.unique().tolist()
