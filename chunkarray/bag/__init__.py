@@ -8,6 +8,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from chunkarray.bag import convert as _convert
 from chunkarray.bag import elementwise as _elementwise
 from chunkarray.bag import groupby as _groupby
@@ -55,7 +58,7 @@ Bag.to_textfiles = _io.to_textfiles  # type: ignore[attr-defined]
 Bag.to_dataframe = _convert.to_dataframe  # type: ignore[attr-defined]
 
 
-def map(func, *args, **kwargs):  # type: ignore[no-untyped-def]
+def map(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Bag:
     """``func`` applied to the elements of the bags among ``args``, zipped.
 
     >>> import chunkarray.bag as cab

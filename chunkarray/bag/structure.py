@@ -13,10 +13,13 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from chunkarray.bag.core import Bag
-from chunkarray.bag.layers import check_bag, check_npartitions, new_bag, partitionwise
+from chunkarray.bag.layers import (
+    check_bag, check_npartitions, new_bag, partitionwise, stepwise,
+)
 from chunkarray.bag.creation import split_evenly
 from chunkarray.bag.partition import MapElements
 from chunkarray.errors import ChunkArrayTypeError, ChunkArrayValueError, ChunkArrayWarning
@@ -33,6 +36,13 @@ def _take(n: int, parts: list[list[Any]]) -> list[Any]:
 
 
 _take.__name__ = "take"
+
+
+def _take_stream(k: int, elements: Any) -> list[Any]:
+    return list(itertools.islice(elements, k))
+
+
+_take_stream.__name__ = "take"
 
 
 def take(bag: Bag, k: int, npartitions: int = 1, compute: bool = True,
@@ -66,9 +76,16 @@ def take(bag: Bag, k: int, npartitions: int = 1, compute: bool = True,
             f"take: npartitions={npartitions} is more than the bag's {bag.npartitions}"
         )
     name = make_name("take", bag.name, k, npartitions)
-    refs = [Ref((bag.name, i)) for i in range(npartitions)]
-    layer = MaterializedLayer(name, {(name, 0): Task(_take, k, refs)})
-    result = Bag(Graph.from_layer(layer, bag.graph), name, 1)
+    stem = bag._stem
+    if npartitions == 1 and stem is not None and stem.pipeline.is_open:
+        # Stop the first partition's stream after k elements: the rest never runs.
+        head = stepwise("take", bag, terminal=partial(_take_stream, k))
+        layer = MaterializedLayer(name, {(name, 0): Alias((head.name, 0))})
+        result = Bag(Graph.from_layer(layer, head.graph), name, 1)
+    else:
+        refs = [Ref((bag.name, i)) for i in range(npartitions)]
+        layer = MaterializedLayer(name, {(name, 0): Task(_take, k, refs)})
+        result = Bag(Graph.from_layer(layer, bag.graph), name, 1)
     if not compute:
         return result
     values = tuple(result.compute())

@@ -65,6 +65,9 @@ def test_flatten_and_map_partitions(nested: list[list[int]], n: int) -> None:
     other = b.map(len)
     pairs = b.map_partitions(lambda p, q: list(zip(p, q)), other).compute(**SYNC)
     assert pairs == [(x, len(x)) for x in nested]
+    total = other.sum()
+    shares = b.map_partitions(lambda p, t: [len(p) + t], total).compute(**SYNC)
+    assert shares == [x + sum(map(len, nested)) for x in lengths]
 
 
 @given(texts, parts)

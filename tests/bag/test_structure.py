@@ -25,6 +25,9 @@ def test_take(seq: list[int], n: int, k: int) -> None:
         assert b.take(k, npartitions=-1, warn=False) == tuple(seq[:k])
         first = b.to_delayed()[0].compute()
         assert b.take(k, warn=False) == tuple(first[:k])
+        mapped = b.map(lambda x: x + 1)
+        assert mapped.take(k, warn=False) == tuple(x + 1 for x in first[:k])
+        assert mapped.take(k, npartitions=-1, warn=False) == tuple(x + 1 for x in seq[:k])
         lazy = b.take(k, npartitions=n, compute=False)
         assert lazy.npartitions == 1 and lazy.compute() == seq[:k]
 
@@ -46,6 +49,15 @@ def test_take_on_a_huge_lazy_bag_computes_one_partition() -> None:
         assert b.take(3) == (0, 2, 4)
     assert time.perf_counter() - start < 1.0
     assert calls == [1]
+
+
+def test_take_stops_the_first_partition_early() -> None:
+    seen = []
+    b = cab.range(10**6, npartitions=2).map(lambda x: seen.append(x) or x).filter(
+        lambda x: x % 2)
+    with ca.config.set(scheduler="sync"):
+        assert b.take(3) == (1, 3, 5)
+    assert seen == [0, 1, 2, 3, 4, 5]
 
 
 def test_take_on_a_huge_lazy_bag_is_instant_in_processes() -> None:
