@@ -111,6 +111,13 @@ class FrameMethods:
         return tail(self, n, compute)
 
     @property
+    def partitions(self) -> Any:
+        """Select partitions by number: ``df.partitions[0]``, ``df.partitions[2:5]``."""
+        from chunkarray.dataframe.selection import PartitionIndexer
+
+        return PartitionIndexer(self)
+
+    @property
     def loc(self) -> Any:
         """Label-based selection; slices on known divisions read only the overlapping
         partitions."""

@@ -30,7 +30,7 @@ from chunkarray.dataframe.partitionwise import partitionwise
 from chunkarray.graph.graph import Graph
 from chunkarray.graph.layer import MaterializedLayer
 from chunkarray.graph.reduction import PrefixScan
-from chunkarray.graph.task import Ref, Task
+from chunkarray.graph.task import Alias, Ref, Task
 from chunkarray.tokenize import tokenize
 
 
@@ -200,3 +200,37 @@ class LocIndexer:
 
         return loc(self.frame, key)
 
+
+
+class PartitionIndexer:
+    """``df.partitions[i]`` / ``df.partitions[1:3]``: a collection of some partitions."""
+
+    __slots__ = ("frame",)
+
+    def __init__(self, frame: Any) -> None:
+        self.frame = frame
+
+    def __getitem__(self, key: Any) -> Any:
+        frame = self.frame
+        n = frame.npartitions
+        if isinstance(key, slice):
+            chosen = list(range(n))[key]
+        elif isinstance(key, (list, tuple)):
+            chosen = [int(i) % n if -n <= int(i) < n else _bad_partition(i, n) for i in key]
+        else:
+            chosen = [int(key) % n if -n <= int(key) < n else _bad_partition(key, n)]
+        if not chosen:
+            raise IndexError(f"partitions[{key!r}]: selects no partition of {n}")
+        name = f"partitions-{tokenize(frame, chosen)}"
+        tasks = {(name, j): Alias((frame._name, i)) for j, i in enumerate(chosen)}
+        contiguous = chosen == list(range(chosen[0], chosen[-1] + 1))
+        divs = frame.divisions
+        divisions = ((*(divs[i] for i in chosen), divs[chosen[-1] + 1]) if contiguous
+                     else (None,) * (len(chosen) + 1))
+        layer = MaterializedLayer(name, tasks)
+        return new_collection(Graph.from_layer(layer, frame._graph), name, frame.meta,
+                              divisions)
+
+
+def _bad_partition(i: Any, n: int) -> int:
+    raise IndexError(f"partitions[{i!r}]: out of range for {n} partitions")

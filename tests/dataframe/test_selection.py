@@ -146,3 +146,16 @@ def test_loc_slices_match_pandas(values, n) -> None:
     df = cad.from_pandas(pdf, npartitions=n)
     for start, stop in ((None, 3), (2, None), (1, len(values) - 2), (4, 4)):
         _eq(df.loc[start:stop].compute(), pdf.loc[start:stop])
+
+
+def test_partitions_selects_by_number(df, pdf) -> None:
+    parts = [d.compute() for d in df.to_delayed()]
+    _eq(df.partitions[1].compute(), parts[1])
+    sel = df.partitions[1:3]
+    assert sel.npartitions == 2 and sel.divisions == df.divisions[1:4]
+    _eq(sel.compute(), pd.concat(parts[1:3]))
+    _eq(df.partitions[[3, 0]].compute(), pd.concat([parts[3], parts[0]]))
+    assert not df.partitions[[3, 0]].known_divisions
+    _eq(df.partitions[-1].x.compute(), parts[-1].x)
+    with pytest.raises(IndexError, match="out of range for 4 partitions"):
+        df.partitions[4]
