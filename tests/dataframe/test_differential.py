@@ -187,6 +187,8 @@ def test_groupby_variance_is_stable_far_from_zero() -> None:
     result = df.groupby("k").x.var().compute()
     exact = pdf.groupby("k").x.apply(lambda s: np.var(s.to_numpy() - 1e9, ddof=1))
     np.testing.assert_allclose(result.to_numpy(), exact.to_numpy(), rtol=1e-6)
+    two_keys = df.assign(j=df.k * 0).groupby(["k", "j"]).x.var().compute()  # pandas partials
+    np.testing.assert_allclose(two_keys.to_numpy(), exact.to_numpy(), rtol=1e-6)
     np.testing.assert_allclose(float(df.x.var().compute()),
                                np.var(pdf.x.to_numpy() - 1e9, ddof=1), rtol=1e-6)
 
