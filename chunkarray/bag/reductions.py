@@ -33,8 +33,9 @@ def reduction(bag: Bag, perpartition: Callable[[Any], Any],
               aggregate: Callable[[list[Any]], Any], split_every: int | None = None) -> Item:
     """A custom tree reduction: ``perpartition(partition)`` then ``aggregate(partials)``.
 
-    With more partitions than ``split_every``, ``aggregate`` also combines groups of
-    partials, so it must accept a list of its own results too (as ``sum`` does).
+    ``perpartition`` receives the partition as a list. With more partitions than
+    ``split_every``, ``aggregate`` also combines groups of partials, so it must
+    accept a list of its own results too (as ``sum`` does).
 
     >>> import chunkarray.bag as cab
     >>> b = cab.from_sequence(range(10), npartitions=5)
@@ -48,7 +49,7 @@ def reduction(bag: Bag, perpartition: Callable[[Any], Any],
             raise ChunkArrayTypeError(f"reduction: {arg} must be callable, got {f!r}")
     combine = partial(agg.reduce_with, aggregate=aggregate)
     return tree_reduce(bag, perpartition, combine, combine, "reduction",
-                       (perpartition, aggregate), split_every)
+                       (perpartition, aggregate), split_every, whole=True)
 
 
 def fold(bag: Bag, binop: Callable[[Any, Any], Any], combine: Callable[[Any, Any], Any] | None

@@ -20,9 +20,19 @@ parts = st.integers(1, 9)
 splits = st.sampled_from([None, 2, 3])
 
 
+def _both(seq, n):
+    """The bag as stored partitions, and as a pipeline (reductions then get iterators)."""
+    plain = cab.from_sequence(seq, npartitions=n)
+    return plain, plain.map(lambda x: x).filter(lambda x: True)
+
+
 @given(ints, parts, splits)
 def test_scalar_reductions(seq: list[int], n: int, split: int | None) -> None:
-    b = cab.from_sequence(seq, npartitions=n)
+    for b in _both(seq, n):
+        _check_scalars(b, seq, split)
+
+
+def _check_scalars(b, seq: list[int], split: int | None) -> None:
     kw = {"split_every": split}
     assert b.count(**kw).compute(**SYNC) == len(seq)
     assert b.sum(**kw).compute(**SYNC) == sum(seq)
@@ -68,13 +78,21 @@ def test_empty_bags() -> None:
 
 @given(ints, parts, splits)
 def test_fold_and_reduction(seq: list[int], n: int, split: int | None) -> None:
-    b = cab.from_sequence(seq, npartitions=n)
+    for b in _both(seq, n):
+        _check_folds(b, seq, split)
+
+
+def _check_folds(b, seq: list[int], split: int | None) -> None:
     assert b.fold(operator.add, initial=0, split_every=split).compute(**SYNC) == sum(seq)
     if seq:
         assert b.fold(max, split_every=split).compute(**SYNC) == functools.reduce(max, seq)
     appended = b.fold(lambda acc, x: acc + [x], operator.add, initial=[], split_every=split)
     assert appended.compute(**SYNC) == seq
     assert b.reduction(len, sum, split_every=split).compute(**SYNC) == len(seq)
+    mapped = b.map(lambda x: x * 2).filter(lambda x: x > 0)
+    assert mapped.reduction(len, sum, split_every=split).compute(**SYNC) == len(
+        [x for x in seq if x > 0])
+    assert mapped.count(split_every=split).compute(**SYNC) == len([x for x in seq if x > 0])
     assert b.reduction(lambda p: max(p, default=-999), max, split_every=split).compute(
         **SYNC) == max(seq, default=-999)
 
@@ -101,6 +119,8 @@ def test_frequencies_and_distinct(seq: list[int], n: int, split: int | None,
 
 @given(ints, parts, st.integers(0, 8), splits)
 def test_topk(seq: list[int], n: int, k: int, split: int | None) -> None:
+    piped = cab.from_sequence(seq, npartitions=n).map(lambda x: x)
+    assert piped.topk(k, split_every=split).compute(**SYNC) == heapq.nlargest(k, seq)
     b = cab.from_sequence(seq, npartitions=n)
     assert b.topk(k, split_every=split).compute(**SYNC) == heapq.nlargest(k, seq)
     pairs = cab.from_sequence([(str(x), x * x) for x in seq], npartitions=n)
