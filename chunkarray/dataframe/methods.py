@@ -99,7 +99,13 @@ class FrameMethods:
         return partitionwise(call_method, self, "dropna", *args, label="dropna", **kwargs)
 
     def head(self, n: int = 5, npartitions: int = 1, compute: bool = True) -> Any:
-        """The first ``n`` rows, read from the first ``npartitions`` partitions only."""
+        """The first ``n`` rows, read from the first ``npartitions`` partitions only.
+
+        >>> import pandas as pd
+        >>> from chunkarray.dataframe import from_pandas
+        >>> from_pandas(pd.DataFrame({"a": range(6)}), npartitions=3).head(2).a.tolist()
+        [0, 1]
+        """
         from chunkarray.dataframe.selection import head
 
         return head(self, n, npartitions, compute)
@@ -127,7 +133,14 @@ class FrameMethods:
 
     def repartition(self, npartitions: int | None = None, partition_size: Any = None,
                     divisions: Any = None) -> Any:
-        """Fewer or more partitions with the same rows (see :mod:`.repartition`)."""
+        """Fewer or more partitions with the same rows (see :mod:`.repartition`).
+
+        >>> import pandas as pd
+        >>> from chunkarray.dataframe import from_pandas
+        >>> s = from_pandas(pd.Series(range(10)), npartitions=5)
+        >>> s.repartition(npartitions=2).divisions
+        (0, 4, 9)
+        """
         from chunkarray.dataframe.repartition import repartition
 
         return repartition(self, npartitions=npartitions, partition_size=partition_size,
@@ -158,13 +171,28 @@ class FrameMethods:
         return describe(self, split_every=split_every)
 
     def groupby(self, by: Any, sort: bool = True, dropna: bool = True) -> Any:
-        """Group by columns, index levels of columns, or an aligned Series."""
+        """Group by columns or aligned Series; aggregate with ``agg`` or a method.
+
+        >>> import pandas as pd
+        >>> from chunkarray.dataframe import from_pandas
+        >>> df = from_pandas(pd.DataFrame({"k": [1, 2, 1], "v": [1.0, 5.0, 3.0]}),
+        ...                  npartitions=2)
+        >>> df.groupby("k").v.mean().compute().to_dict()
+        {1: 2.0, 2: 5.0}
+        """
         from chunkarray.dataframe.groupby import GroupBy
 
         return GroupBy(self, by, sort=sort, dropna=dropna)
 
     def assign(self, **values: Any) -> Any:
-        """New or replaced columns: scalars, aligned Series, or callables of the frame."""
+        """New or replaced columns: scalars, aligned Series, or callables of the frame.
+
+        >>> import pandas as pd
+        >>> from chunkarray.dataframe import from_pandas
+        >>> df = from_pandas(pd.DataFrame({"a": [1, 2]}), npartitions=1)
+        >>> df.assign(b=df.a * 10, c=lambda d: d.a + 1).compute().values.tolist()
+        [[1, 10, 2], [2, 20, 3]]
+        """
         from chunkarray.dataframe.selection import assign
 
         return assign(self, values)
@@ -196,7 +224,17 @@ class FrameMethods:
 
     def apply(self, func: Callable[..., Any], axis: Any = 0, meta: Any = None,
               args: tuple[Any, ...] = (), **kwargs: Any) -> Any:
-        """``func`` on every row (``axis=1``; DataFrame) or value (Series)."""
+        """``func`` on every row (``axis=1``; DataFrame) or value (Series).
+
+        The meta comes from calling ``func`` on a one-row stand-in unless ``meta=``
+        gives it; computed partitions are checked against it.
+
+        >>> import pandas as pd
+        >>> from chunkarray.dataframe import from_pandas
+        >>> df = from_pandas(pd.DataFrame({"a": [1, 2], "b": [3, 4]}), npartitions=2)
+        >>> df.apply(lambda row: row.a * row.b, axis=1).compute().tolist()
+        [3, 8]
+        """
         from chunkarray.dataframe.selection import apply
 
         return apply(self, func, axis, meta, args, kwargs)
@@ -224,7 +262,14 @@ class SeriesMethods:
 
     def value_counts(self, sort: bool = True, ascending: bool = False, dropna: bool = True,
                      normalize: bool = False, split_every: int | None = None) -> Any:
-        """Counts of distinct values (a tree reduction), most frequent first."""
+        """Counts of distinct values (a tree reduction), most frequent first.
+
+        >>> import pandas as pd
+        >>> from chunkarray.dataframe import from_pandas
+        >>> s = from_pandas(pd.Series(["a", "b", "a"]), npartitions=2)
+        >>> s.value_counts().compute().to_dict()
+        {'a': 2, 'b': 1}
+        """
         from chunkarray.dataframe.reductions import value_counts
 
         return value_counts(self, sort=sort, ascending=ascending, dropna=dropna,
