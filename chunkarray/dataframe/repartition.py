@@ -3,9 +3,10 @@
 A plan lists, for every output partition, the pieces of input partitions it is
 made of: ``(i, j, k)`` is piece ``j`` of ``k`` equal row ranges of input
 partition ``i``. Fewer partitions join runs of whole inputs (known divisions are
-kept: they are a subset of the old ones); more partitions cut inputs into equal
-row ranges (the divisions become unknown, as row counts are not known before
-computing). ``partition_size="100MB"`` computes each partition's memory use first
+kept: they are a subset of the old ones). More partitions cut each input at
+interpolated index values when the divisions are known and the index is numeric
+or datetime (the divisions stay known); otherwise into equal row ranges (the
+divisions become unknown, as row counts are not known before computing). ``partition_size="100MB"`` computes each partition's memory use first
 (one pass over the data), then cuts big partitions and joins small neighbours so
 each output is about that size. Each output partition is one task of a
 :class:`~chunkarray.graph.layer.MaterializedLayer` reading only its inputs.
@@ -14,8 +15,11 @@ each output is about that size. Each output partition is one task of a
 >>> from chunkarray.dataframe import from_pandas
 >>> s = from_pandas(pd.Series(range(26)), npartitions=1)
 >>> t = s.repartition(npartitions=3)
->>> t.npartitions, [len(p) for p in compute_partitions(t)]
-(3, [8, 9, 9])
+>>> t.divisions, [len(p) for p in compute_partitions(t)]
+((0, 8, 16, 25), [8, 8, 10])
+>>> u = s.reset_index(drop=True).repartition(npartitions=3)  # unknown divisions
+>>> u.divisions, [len(p) for p in compute_partitions(u)]
+((None, None, None, None), [8, 9, 9])
 """
 
 from __future__ import annotations
@@ -97,6 +101,44 @@ def plan_sizes(sizes: list[int], target: int) -> list[list[Piece]]:
     return out
 
 
+def _value_piece(part: Any, lo: Any, hi: Any, closed: bool) -> Any:
+    index = part.index
+    keep = (index >= lo) & ((index <= hi) if closed else (index < hi))
+    return part[keep]
+
+
+def _cut_points(a: Any, b: Any, k: int, integer: bool) -> list[Any] | None:
+    if integer:
+        cuts = [a + (b - a) * j // k for j in range(k + 1)]
+    else:
+        cuts = [a + (b - a) * (j / k) for j in range(k + 1)]
+    cuts[-1] = b
+    return cuts if all(x < y for x, y in zip(cuts, cuts[1:])) else None
+
+
+def split_by_value(frame: Any, target: int) -> tuple[dict[int, Task], tuple[Any, ...]] | None:
+    """More partitions cut at interpolated index values, keeping divisions known, when
+    the index is numeric or datetime and the divisions are known; else None."""
+    index = frame.meta.index
+    kind = getattr(index.dtype, "kind", "O")
+    if not frame.known_divisions or kind not in "iufM":
+        return None
+    n, divs = frame.npartitions, frame.divisions
+    per = [target // n + (1 if i < target % n else 0) for i in range(n)]
+    tasks: dict[int, Task] = {}
+    divisions: list[Any] = []
+    for i, k in enumerate(per):
+        cuts = _cut_points(divs[i], divs[i + 1], k, kind in "iu")
+        if cuts is None:
+            return None
+        for j in range(k):
+            closed = i == n - 1 and j == k - 1
+            tasks[len(tasks)] = Task(_value_piece, Ref((frame._name, i)), cuts[j], cuts[j + 1],
+                                     closed)
+            divisions.append(cuts[j])
+    return tasks, (*divisions, divs[-1])
+
+
 def _memory(part: Any) -> int:
     return int(part.memory_usage(deep=True, index=True).sum()
                if hasattr(part, "columns") else part.memory_usage(deep=True, index=True))
@@ -124,6 +166,14 @@ def repartition(frame: Any, npartitions: Any = None, partition_size: Any = None,
         )
     if npartitions is not None:
         target = check_positive(npartitions, "repartition", "npartitions")
+        if target > frame.npartitions:
+            by_value = split_by_value(frame, target)
+            if by_value is not None:
+                name = f"repartition-{tokenize(frame, target)}"
+                tasks = {(name, o): t for o, t in by_value[0].items()}
+                return new_collection(Graph.from_layer(MaterializedLayer(name, tasks),
+                                                       frame._graph), name, frame.meta,
+                                      by_value[1])
         plan = plan_npartitions(frame.npartitions, target)
     else:
         size = parse_bytes(partition_size)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import chunkarray.dataframe as cad
 from chunkarray.dataframe.groupby import AGGREGATIONS
+from chunkarray.dataframe.repartition import compute_partitions
 
 FLOATS = st.one_of(st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False),
                    st.just(np.nan))
@@ -115,6 +116,17 @@ def test_len_nunique_value_counts(data) -> None:
           pdf.k.value_counts(normalize=True).sort_index())
 
 
+def _check_divisions(frame) -> None:
+    """Every partition's labels lie within its divisions (when they are known)."""
+    if not frame.known_divisions:
+        return
+    parts = compute_partitions(frame)
+    for i, part in enumerate(parts):
+        lo, hi = frame.divisions[i], frame.divisions[i + 1]
+        assert (part.index >= lo).all()
+        assert (part.index <= hi).all() if i == len(parts) - 1 else (part.index < hi).all()
+
+
 @given(frames(), st.integers(1, 9))
 @settings(max_examples=25)
 def test_repartition_keeps_contents(data, target) -> None:
@@ -126,6 +138,8 @@ def test_repartition_keeps_contents(data, target) -> None:
     _same(df.x.repartition(npartitions=target).compute(), pdf.x)
     if target < df.npartitions:
         assert out.known_divisions == df.known_divisions
+    _check_divisions(out)
+    _check_divisions(df.x.repartition(npartitions=target))
     small = df.repartition(partition_size=200)
     _same(small.compute(), df.compute())
 
