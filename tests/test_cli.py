@@ -239,6 +239,7 @@ BAD = [
     (["convert", "{d}/a.npy", "{d}/f.h5:a"], 1, "already holds 'a'; pass --overwrite"),
     (["convert", "{d}/a.npy", "{d}/notes.txt.h5"], 0, None),
     (["convert", "{d}/a.npy", "{d}/a.npy"], 1, "the destination is the source"),
+    (["convert", "{d}/f.h5:a", "{d}/f.h5:c"], 1, "cannot write into the HDF5 file being read"),
     (["convert", "{d}/a.npy", "{d}/x.npy", "--compressor", "zstd"], 2, "not available for npy"),
     (["convert", "{d}/a.npy", "{d}/x.h5", "--compressor", "zstd"], 2, "choose one of default"),
     (["rechunk", "{d}/a.npy", "{d}/x.zarr", "--chunks", "10"], 2, "gives 1 sizes"),

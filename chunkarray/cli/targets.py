@@ -28,8 +28,12 @@ def hdf5_name(loc: Location, default_name: str) -> str:
 def check_destination(loc: Location, source: Location, default_name: str, overwrite: bool,
                       command: str) -> None:
     """CommandError if ``loc`` cannot be written (or would be replaced without --overwrite)."""
-    if os.path.abspath(loc.path) == os.path.abspath(source.path) and loc.name == source.name:
+    same_file = os.path.abspath(loc.path) == os.path.abspath(source.path)
+    if same_file and loc.name == source.name:
         raise CommandError(f"{command}: the destination is the source ({source})")
+    if same_file and loc.kind == "hdf5":  # h5py cannot open one file to read and to write
+        raise CommandError(f"{command}: cannot write into the HDF5 file being read "
+                           f"({str(loc.path)!r}); write to another file")
     parent = loc.path.absolute().parent
     if not parent.is_dir():
         raise CommandError(f"{command}: cannot write {str(loc.path)!r}: {str(parent)!r} is not "
