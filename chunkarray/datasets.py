@@ -24,6 +24,7 @@ divisions (one per ``partition_freq``) are known.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from typing import Any
 
@@ -75,6 +76,13 @@ def _column_kind(column: str, dtype: Any) -> str:
     )
 
 
+@functools.cache
+def _names_dtype() -> Any:
+    import pandas as pd
+
+    return pd.CategoricalDtype(list(NAMES))
+
+
 def make_partition(where: tuple[int, int, int], step: int, columns: tuple[tuple[str, str,
                    Any], ...], seed: int) -> pd.DataFrame:
     """Partition ``where = (i, start, end)``: rows every ``step`` ns in [start, end)."""
@@ -88,7 +96,7 @@ def make_partition(where: tuple[int, int, int], step: int, columns: tuple[tuple[
     for column, kind, dtype in columns:
         if kind == "names":
             codes = rng.integers(0, len(NAMES), n, dtype=np.int8)
-            data[column] = pd.Categorical.from_codes(codes, categories=NAMES)
+            data[column] = pd.Categorical.from_codes(codes, dtype=_names_dtype())
         elif kind == "ints":
             data[column] = rng.poisson(1000, n).astype(dtype, copy=False)
         else:
