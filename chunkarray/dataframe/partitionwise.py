@@ -91,6 +91,23 @@ def _meta_of(value: Any) -> Any:
     return value
 
 
+def _blockwise_inputs(args: tuple[Any, ...], n: int) -> tuple[
+        list[tuple[Any, str | None]], dict[str, tuple[int, ...]], list[Graph]]:
+    """Blockwise inputs for ``args``: frames by partition, Scalars broadcast, the rest
+    as literals; with the input layers' block counts and graphs."""
+    inputs: list[tuple[Any, str | None]] = []
+    numblocks: dict[str, tuple[int, ...]] = {}
+    graphs = []
+    for a in args:
+        if isinstance(a, (Frame, Scalar)):
+            inputs.append((a._name, "i"))
+            numblocks[a._name] = (n,) if isinstance(a, Frame) else (1,)
+            graphs.append(a._graph)
+        else:
+            inputs.append((a, None))
+    return inputs, numblocks, graphs
+
+
 def partitionwise(
     func: Callable[..., Any],
     *args: Any,
@@ -134,24 +151,11 @@ def partitionwise(
     else:
         meta = make_meta(meta)
     name = f"{label}-{tokenize(func, args, kwargs, meta if verify else None)}"
-    inputs: list[tuple[Any, str | None]] = []
-    numblocks: dict[str, tuple[int, ...]] = {}
     call: Callable[..., Any] = func
+    inputs, numblocks, graphs = _blockwise_inputs(args, n)
     if verify:
         call = PartitionCheck(func, meta, where)
-        inputs.append((PartitionNumbers(n), "i"))
-    graphs = []
-    for a in args:
-        if isinstance(a, Frame):
-            inputs.append((a._name, "i"))
-            numblocks[a._name] = (n,)
-            graphs.append(a._graph)
-        elif isinstance(a, Scalar):
-            inputs.append((a._name, "i"))
-            numblocks[a._name] = (1,)
-            graphs.append(a._graph)
-        else:
-            inputs.append((a, None))
+        inputs.insert(0, (PartitionNumbers(n), "i"))
     layer = Blockwise(name, "i", call, inputs, numblocks, kwargs=kwargs)
     graph = Graph.from_layer(layer, *graphs)
     return new_collection(graph, name, meta, divisions or frames[0].divisions)
