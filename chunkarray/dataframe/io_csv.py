@@ -32,10 +32,10 @@ temporary file that is renamed at the end.
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import re
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -376,25 +376,25 @@ def _has_default_index(kwargs: dict[str, Any], block: CsvBlock, delimiter: bytes
                        header_lines: int) -> bool:
     """True if pandas numbers the rows (no index column, not even an implicit one).
 
-    pandas makes the first column the index when the first data line has one more
-    field than the header; parsing the first line again with ``index_col=False`` and
-    comparing the columns tells.
+    pandas makes the first columns the index when the first data line has more fields
+    than the header (or ``names``); the fields are counted with :mod:`csv`.
     """
     index_col = kwargs.get("index_col")
     if index_col is not None:
         return index_col is False
-    probe = head_bytes(block.path, header_lines + 1, delimiter, block.compression)
-    if not probe.strip():
+    lines = head_bytes(block.path, header_lines + 1, delimiter, block.compression)
+    lines = lines.decode(kwargs.get("encoding") or "utf-8", errors="replace").splitlines()
+    sep = kwargs.get("sep", kwargs.get("delimiter", ","))
+    if len(lines) < header_lines + 1 or not isinstance(sep, str) or len(sep) != 1:
         return True
-    plain = {**kwargs, "index_col": False}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            a = pd.read_csv(io.BytesIO(probe), **kwargs)
-            b = pd.read_csv(io.BytesIO(probe), **plain)
-        except (ValueError, TypeError):
-            return True
-    return list(a.columns) == list(b.columns)
+    names = kwargs.get("names")
+    if names is not None:
+        width = len(names)
+    elif header_lines:
+        width = len(next(csv.reader([lines[header_lines - 1]], delimiter=sep)))
+    else:
+        return True
+    return len(next(csv.reader([lines[header_lines]], delimiter=sep))) <= width
 
 
 def plan_csv(urlpath: Any, blocksize: Any, sample: int, include_path_column: bool | str,
