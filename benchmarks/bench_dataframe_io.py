@@ -179,6 +179,7 @@ def main() -> None:
                                                        "chunkarray-bench-dataframe-io"))
     parser.add_argument("--only", choices=["csv", "parquet"], default=None)
     parser.add_argument("--prepare", action="store_true", help="only write the datasets")
+    parser.add_argument("--size", default=None, help="dataset size, e.g. 256MiB (overrides)")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -187,6 +188,11 @@ def main() -> None:
         return
     total, layout = (64 * 2**20, {"csv": 4, "parquet": 4}) if args.small else (
         GiB, {"csv": 16, "parquet": 32})
+    if args.size:
+        from chunkarray.sizes import parse_bytes
+
+        total = parse_bytes(args.size)
+        layout = {k: max(1, round(v * total / GiB)) for k, v in layout.items()}
     rows = []
     scratch = Path(tempfile.mkdtemp(prefix="bench-io-results-"))
     for kind in [args.only] if args.only else ["csv", "parquet"]:

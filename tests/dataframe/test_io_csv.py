@@ -161,6 +161,17 @@ def test_digits_in_a_text_column_stay_text(tmp_path):
     pd.testing.assert_frame_equal(by_code, pd.read_csv(path, index_col="code"))
 
 
+@pytest.mark.parametrize("text", ["c0\n1,000\n1,000\n5,6\n", "a,b\n7,1,2\n8,3,4\n9,5,6\n"])
+def test_implicit_index_column(tmp_path, text):
+    # A first data line with more fields than the header: pandas makes an index of them.
+    path = os.path.join(tmp_path, "implicit.csv")
+    with open(path, "w") as f:
+        f.write(text)
+    for blocksize in (3, 7, None):
+        pd.testing.assert_frame_equal(read_csv(path, blocksize=blocksize).compute(),
+                                      pd.read_csv(path))
+
+
 def test_compressed_file_is_one_partition(tmp_path):
     frame = pd.DataFrame({"x": np.arange(100), "y": np.arange(100) * 1.5})
     path = os.path.join(tmp_path, "f.csv.gz")
