@@ -1,5 +1,8 @@
 """describe: count, mean, std, min, quartiles and max of numeric columns, in one tree.
 
+Non-numeric data (text, categorical) gets pandas' count, unique, top and freq,
+from value counts summed up the tree; frames mixing both kinds are refused.
+
 Each partition gives, per numeric column, its count, mean and M2 (merged with
 Chan's formula), min, max and a quantile sketch. A sketch is the sorted non-null
 values with weights; while a column has at most ``SKETCH`` values they are all
@@ -101,24 +104,60 @@ class _Describe:
                 for q in _QUANTILES]
 
 
+class _DescribeText:
+    """count, unique, top and freq of non-numeric columns, from summed value counts."""
+
+    def __init__(self, columns: list[Any], is_series: bool, name: Any) -> None:
+        self.columns, self.is_series, self.name = columns, is_series, name
+        self.__name__ = "describe"
+
+    def __chunkarray_tokenize__(self) -> Any:
+        return ("describe-text", self.columns, self.is_series, self.name)
+
+    def chunk(self, part: Any) -> list[Any]:
+        frame = part.to_frame(name=0) if self.is_series else part[self.columns]
+        return [frame.iloc[:, i].value_counts(sort=False) for i in range(frame.shape[1])]
+
+    def combine(self, parts: list[list[Any]]) -> list[Any]:
+        return [pd.concat(col).groupby(level=0, sort=False, observed=True).sum()
+                for col in zip(*parts)]
+
+    def aggregate(self, parts: list[list[Any]]) -> Any:
+        rows = []
+        for counts in self.combine(parts):
+            counts = counts.sort_values(ascending=False, kind="stable")
+            top = counts.index[0] if len(counts) else np.nan
+            freq = counts.iloc[0] if len(counts) else np.nan
+            rows.append([counts.sum(), len(counts), top, freq])
+        index = ["count", "unique", "top", "freq"]
+        if self.is_series:
+            return pd.Series(rows[0], index=index, dtype=object, name=self.name)
+        return pd.DataFrame(dict(zip(self.columns, rows)), index=index, dtype=object)
+
+
+def _is_numeric(dtype: Any) -> bool:
+    return not isinstance(dtype, pd.CategoricalDtype) and getattr(dtype, "kind", "O") in "biuf"
+
+
 def describe(frame: Any, split_every: Any = None) -> Any:
-    """``frame.describe()`` for numeric data (see the module docstring)."""
+    """``frame.describe()`` (see the module docstring): numeric columns if there are
+    any, else count/unique/top/freq of the text or categorical ones."""
     meta = frame.meta.describe()
     is_series = not isinstance(frame, DataFrame)
-    if is_series:
-        if frame.meta.dtype.kind not in "biuf":
+    name = frame.meta.name if is_series else None
+    columns = [] if is_series else list(meta.columns)
+    dtypes = [frame.meta.dtype] if is_series else [frame.meta[c].dtype for c in columns]
+    if not all(_is_numeric(t) for t in dtypes):
+        if any(_is_numeric(t) or getattr(t, "kind", "O") in "mM" for t in dtypes):
             raise ChunkArrayTypeError(
-                f"describe: only numeric data is supported, got dtype {frame.meta.dtype}"
+                f"describe: columns mixing numbers with other data are not supported, got "
+                f"{[str(t) for t in dtypes]}"
             )
-        columns: list[Any] = []
-    else:
-        columns = list(meta.columns)
-        numeric = [c for c in columns if frame.meta[c].dtype.kind in "biuf"]
-        if numeric != columns or not columns:
-            raise ChunkArrayTypeError(
-                f"describe: only numeric columns are supported, got {dict(frame.meta.dtypes)}"
-            )
-    spec = _Describe(columns, is_series, frame.meta.name if is_series else None)
+        text = _DescribeText(columns, is_series, name)
+        graph, out = tree([frame], text.chunk, text.combine, text.aggregate, "describe",
+                          split_every, text)
+        return new_collection(graph, out, meta.iloc[:0].astype(object), (None, None))
+    spec = _Describe(columns, is_series, name)
     graph, name = tree([frame], spec.chunk, spec.combine, spec.aggregate, "describe",
                        split_every, spec)
     return new_collection(graph, name, meta.iloc[:0].astype("float64"), (None, None))

@@ -113,5 +113,24 @@ def test_describe_sketch_is_close_on_big_data() -> None:
     pd.testing.assert_frame_equal(result.loc[exact], expected.loc[exact])
     np.testing.assert_allclose(result.loc[["25%", "50%", "75%"]].to_numpy(),
                                expected.loc[["25%", "50%", "75%"]].to_numpy(), atol=0.01)
-    with pytest.raises(TypeError, match="only numeric"):
-        cad.from_pandas(pd.DataFrame({"s": ["a"]}), npartitions=1).describe()
+    with pytest.raises(TypeError, match="mixing numbers"):
+        cad.from_pandas(pd.DataFrame({"s": ["a"], "t": pd.to_datetime(["2000"])}),
+                        npartitions=1).describe()
+
+
+@given(st.lists(st.sampled_from(["a", "b", "c", "d", None]), min_size=1, max_size=40),
+       st.integers(1, 5))
+@settings(max_examples=25)
+def test_describe_text_matches_pandas(values, n) -> None:
+    s = pd.Series(values, dtype="str", name="k")
+    if s.notna().any():
+        counts = s.value_counts()
+        if (counts == counts.iloc[0]).sum() > 1:
+            s = pd.concat([s, pd.Series([counts.index[0]], dtype="str", name="k")],
+                          ignore_index=True)  # a single most frequent value: top is defined
+    for data in (s, s.astype("category")):
+        ds = cad.from_pandas(data, npartitions=n)
+        pd.testing.assert_series_equal(ds.describe().compute(), data.describe())
+        frame = data.to_frame()
+        pd.testing.assert_frame_equal(cad.from_pandas(frame, npartitions=n).describe().compute(),
+                                      frame.describe())
