@@ -8,7 +8,9 @@ interpolated index values when the divisions are known and the index is numeric
 or datetime (the divisions stay known); otherwise into equal row ranges (the
 divisions become unknown, as row counts are not known before computing). ``partition_size="100MB"`` computes each partition's memory use first
 (one pass over the data), then cuts big partitions and joins small neighbours so
-each output is about that size. Each output partition is one task of a
+each output is about that size. ``divisions=`` (on known divisions) cuts at the
+given index values, reading for each output only the inputs overlapping it. Each
+output partition is one task of a
 :class:`~chunkarray.graph.layer.MaterializedLayer` reading only its inputs.
 
 >>> import pandas as pd
@@ -139,6 +141,41 @@ def split_by_value(frame: Any, target: int) -> tuple[dict[int, Task], tuple[Any,
     return tasks, (*divisions, divs[-1])
 
 
+def repartition_divisions(frame: Any, divisions: tuple[Any, ...]) -> Any:
+    """Partitions at the given ``divisions`` (known divisions needed): output ``j`` holds
+    the labels in ``[divisions[j], divisions[j + 1])``, the last one up to and including
+    ``divisions[-1]``, read from the input partitions that overlap that range."""
+    if not frame.known_divisions:
+        raise ChunkArrayValueError(
+            "repartition: divisions= needs known divisions; the input's are unknown"
+        )
+    if len(divisions) < 2 or any(a >= b for a, b in zip(divisions, divisions[1:])):
+        raise ChunkArrayValueError(
+            f"repartition: divisions must be at least 2 increasing values, got {divisions!r}"
+        )
+    old = frame.divisions
+    if divisions[0] > old[0] or divisions[-1] < old[-1]:
+        raise ChunkArrayValueError(
+            f"repartition: divisions {divisions[0]!r} .. {divisions[-1]!r} must cover the "
+            f"data's {old[0]!r} .. {old[-1]!r}"
+        )
+    name = f"repartition-{tokenize(frame, divisions)}"
+    n, tasks = frame.npartitions, {}
+    for j, (lo, hi) in enumerate(zip(divisions[:-1], divisions[1:])):
+        closed = j == len(divisions) - 2
+        reads = [i for i in range(n) if old[i] <= hi and lo <= old[i + 1]
+                 and not (old[i] == hi and not closed)
+                 and not (old[i + 1] == lo and i < n - 1)]
+        pieces = [Task(_value_piece, Ref((frame._name, i)), lo, hi, closed) for i in reads]
+        tasks[(name, j)] = Task(_join, pieces) if pieces else Task(_empty_like, frame.meta)
+    layer = MaterializedLayer(name, tasks)
+    return new_collection(Graph.from_layer(layer, frame._graph), name, frame.meta, divisions)
+
+
+def _empty_like(meta: Any) -> Any:
+    return meta
+
+
 def _memory(part: Any) -> int:
     return int(part.memory_usage(deep=True, index=True).sum()
                if hasattr(part, "columns") else part.memory_usage(deep=True, index=True))
@@ -160,10 +197,7 @@ def repartition(frame: Any, npartitions: Any = None, partition_size: Any = None,
             "repartition: give exactly one of npartitions=, partition_size= or divisions="
         )
     if divisions is not None:
-        raise ChunkArrayValueError(
-            "repartition: divisions= is not supported yet; use npartitions= or "
-            "partition_size="
-        )
+        return repartition_divisions(frame, tuple(divisions))
     if npartitions is not None:
         target = check_positive(npartitions, "repartition", "npartitions")
         if target > frame.npartitions:

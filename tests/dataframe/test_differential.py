@@ -216,3 +216,24 @@ def test_drop_duplicates_and_unique(data) -> None:
           pdf[["k", "b"]].drop_duplicates())
     _same(df.drop_duplicates(subset=["k"]).compute(), pdf.drop_duplicates(subset=["k"]))
     assert df.i.unique().compute().tolist() == pdf.i.unique().tolist()
+
+
+@given(frames(min_rows=1), st.lists(st.integers(-5, 45), min_size=0, max_size=6),
+       st.booleans())
+@settings(max_examples=30)
+def test_repartition_to_divisions(data, cuts, include_edges) -> None:
+    pdf, n = data
+    df = cad.from_pandas(pdf, npartitions=n)
+    lo, hi = df.divisions[0], df.divisions[-1]
+    inner = [c for c in cuts if lo < c < hi]
+    divisions = tuple(sorted({lo - 1 if include_edges else lo, *inner, hi + 3 if
+                              include_edges else hi}))
+    if len(divisions) < 2:
+        divisions = (lo, lo + 1)
+    out = df.repartition(divisions=divisions)
+    assert out.divisions == divisions and out.npartitions == len(divisions) - 1
+    _same(out.compute(), df.compute())
+    _check_divisions(out)
+    if lo > 0:
+        with pytest.raises(ValueError, match="must cover"):
+            df.repartition(divisions=(lo + 1, hi + 1))
