@@ -323,3 +323,14 @@ def test_writing_into_a_group_and_overwrite(data: dict[str, Any], tmp_path: Path
     assert call(capsys, "convert", src, tmp_path / "grp.zarr:other")[0] == 0
     code, out, _ = call(capsys, "info", tmp_path / "grp.zarr")
     assert code == 0 and "2 arrays" in out.splitlines()[0]
+
+
+def test_info_of_a_sharded_array(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    z = zarr.create_array(str(tmp_path / "s.zarr"), shape=(40, 12), chunks=(5, 6),
+                          shards=(20, 12), dtype="i2")
+    z[:] = np.arange(480, dtype="i2").reshape(40, 12)
+    code, out, err = call(capsys, "info", tmp_path / "s.zarr")
+    assert code == 0, err
+    assert "chunks     (5, 6), 16 chunks, in shards of (20, 12)" in out
+    code, out, _ = call(capsys, "stats", tmp_path / "s.zarr", "--json")
+    assert json.loads(out)["max"] == 479

@@ -40,8 +40,14 @@ def _common() -> argparse.ArgumentParser:
 def parser() -> argparse.ArgumentParser:
     """The argument parser of the ``chunkarray`` command."""
     common = _common()
+    from importlib.metadata import PackageNotFoundError, version
+
     p = argparse.ArgumentParser(prog="chunkarray", parents=[common],
                                 description="Inspect, convert and summarise chunked arrays.")
+    try:
+        p.add_argument("--version", action="version", version=f"chunkarray {version('chunkarray')}")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        pass
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     info = sub.add_parser("info", parents=[common], help="shapes, dtypes, chunks, codecs, sizes")
     info.add_argument("path", metavar="PATH", help="a Zarr store, an HDF5 file or a .npy file")

@@ -45,7 +45,7 @@ def describe(loc: Location) -> dict[str, Any]:
 
 
 def _entry(name: str, shape: Any, dtype: Any, chunks: Any, codecs: list[str],
-           stored: int) -> dict[str, Any]:
+           stored: int, shards: Any = None) -> dict[str, Any]:
     shape = tuple(int(s) for s in shape)
     dtype = np.dtype(dtype)
     nchunks = 1
@@ -54,6 +54,7 @@ def _entry(name: str, shape: Any, dtype: Any, chunks: Any, codecs: list[str],
         nchunks = math.prod(math.ceil(s / c) for s, c in zip(shape, chunks)) if shape else 1
     return {"name": name, "shape": list(shape), "dtype": str(dtype),
             "chunks": None if chunks is None else list(chunks), "nchunks": nchunks,
+            "shards": None if shards is None else [int(s) for s in shards],
             "codecs": codecs, "nbytes": math.prod(shape) * dtype.itemsize, "stored_bytes": stored}
 
 
@@ -84,9 +85,8 @@ def _zarr(name: str, array: Any, root: Path) -> dict[str, Any]:
     codecs.extend(array.compressors)
     directory = root / name if name else root
     stored = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
-    chunks = array.shards or array.chunks
-    return _entry(name or root.name, array.shape, array.dtype, chunks,
-                  [_codec_text(c) for c in codecs] or ["none"], stored)
+    return _entry(name or root.name, array.shape, array.dtype, array.chunks,
+                  [_codec_text(c) for c in codecs] or ["none"], stored, array.shards)
 
 
 def _hdf5(name: str, dataset: Any) -> dict[str, Any]:
@@ -111,6 +111,8 @@ def format_info(facts: dict[str, Any]) -> str:
     for a in arrays:
         chunks = "none (one block)" if a["chunks"] is None else (
             f"{tuple(a['chunks'])}, {a['nchunks']} chunk{'s' * (a['nchunks'] != 1)}")
+        if a["shards"] is not None:
+            chunks += f", in shards of {tuple(a['shards'])}"
         ratio = a["nbytes"] / a["stored_bytes"] if a["stored_bytes"] else math.inf
         lines += [
             f"  {a['name']}",
