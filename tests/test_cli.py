@@ -334,3 +334,14 @@ def test_info_of_a_sharded_array(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "chunks     (5, 6), 16 chunks, in shards of (20, 12)" in out
     code, out, _ = call(capsys, "stats", tmp_path / "s.zarr", "--json")
     assert json.loads(out)["max"] == 479
+
+
+def test_profile_option(data: dict[str, Any], tmp_path: Path,
+                        capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "p.html"
+    code, _, err = call(capsys, "rechunk", data["dir"] / "a.zarr", tmp_path / "r.npy",
+                        "--chunks", "10,-1", "--profile", page)
+    assert code == 0, err
+    text = page.read_text()
+    assert "<h1>chunkarray rechunk</h1>" in text and text.count("<svg") == 3
+    assert text.count("<rect ") >= 6  # at least one task per block of the result

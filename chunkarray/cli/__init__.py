@@ -32,6 +32,8 @@ def _common() -> argparse.ArgumentParser:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction,
                    default=argparse.SUPPRESS,
                    help="show a progress bar on stderr (default: when stderr is a terminal)")
+    p.add_argument("--profile", default=argparse.SUPPRESS, metavar="FILE.html",
+                   help="write a profile of the work (tasks per worker, memory) to this file")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                    help="show the traceback of an error")
     return p
@@ -105,6 +107,20 @@ def _progress_factory(args: argparse.Namespace) -> Callable[[], Any]:
     return make
 
 
+def _run_profiled(args: argparse.Namespace) -> str | None:
+    """``_run``, profiled into ``--profile FILE`` when given (also when the command fails)."""
+    target = getattr(args, "profile", None)
+    if target is None:
+        return _run(args)
+    from chunkarray.diagnostics import Profiler, ResourceProfiler, write_profile
+
+    with Profiler() as prof, ResourceProfiler() as rprof:
+        try:
+            return _run(args)
+        finally:
+            write_profile(target, prof, rprof, title=f"chunkarray {args.command}")
+
+
 def _run(args: argparse.Namespace) -> str | None:
     if args.command == "info":
         import json
@@ -150,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.progress_bar = _progress_factory(args)
     try:
         with config.set(**settings):
-            out = _run(args)
+            out = _run_profiled(args)
         if out is not None:
             print(out)
     except KeyboardInterrupt:
