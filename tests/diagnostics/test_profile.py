@@ -70,3 +70,16 @@ def test_profile_of_records_only(tmp_path: Path) -> None:
     path = write_profile(tmp_path / "p.html", prof.results)
     text = path.read_text()
     assert text.count("<svg") == 1 and len(TITLE.findall(text)) == 4
+
+
+def test_very_many_tasks_keep_the_longest(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chunkarray.diagnostics import TaskRecord, plot
+
+    monkeypatch.setattr(plot, "MAX_BARS", 50)
+    records = [TaskRecord(("t-0123456789abcdef", i), i * 0.01, i * 0.01 + 0.001 * (i % 7),
+                          i % 3) for i in range(60)]
+    text = plot.profile_html(records)
+    drawn = [html.unescape(m[1]) for m in TITLE.finditer(text)]
+    assert len(drawn) == 50 and "<p>10 shortest tasks not drawn.</p>" in text
+    shortest_drawn = min(r.end - r.start for r in records if repr(r.key) in drawn)
+    assert all(r.end - r.start <= shortest_drawn for r in records if repr(r.key) not in drawn)
