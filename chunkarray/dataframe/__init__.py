@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from chunkarray.dataframe.combine import concat
 from chunkarray.dataframe.core import DataFrame, Index, Scalar, Series, new_collection
 from chunkarray.dataframe.creation import from_array, from_delayed, from_pandas
 from chunkarray.dataframe.io_csv import read_csv, to_csv
@@ -18,7 +19,7 @@ from chunkarray.dataframe import persist as _persist  # noqa: F401 - persist(sto
 from chunkarray.dataframe.partitionwise import partitionwise
 
 __all__ = [
-    "DataFrame", "Index", "Scalar", "Series", "from_array", "from_delayed", "from_pandas",
+    "DataFrame", "Index", "Scalar", "Series", "concat", "from_array", "from_delayed", "from_pandas",
     "map_partitions", "new_collection", "read_csv", "read_parquet", "to_csv", "to_parquet",
 ]
 

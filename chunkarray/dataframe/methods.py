@@ -210,6 +210,12 @@ class FrameMethods:
 
         return partitionwise(call_method, self, "rename", *args, label="rename", **kwargs)
 
+    def join(self, other: Any, how: str = "left", suffixes: Any = None) -> Any:
+        """Join columns of ``other`` on the index (aligned partition by partition)."""
+        from chunkarray.dataframe.combine import join
+
+        return join(self, other, how=how, suffixes=suffixes)
+
     def to_csv(self, path_or_glob: Any, **kwargs: Any) -> Any:
         """Write CSV files, one per partition (see :func:`chunkarray.dataframe.to_csv`)."""
         from chunkarray.dataframe.io_csv import to_csv

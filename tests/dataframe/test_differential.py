@@ -237,3 +237,24 @@ def test_repartition_to_divisions(data, cuts, include_edges) -> None:
     if lo > 0:
         with pytest.raises(ValueError, match="must cover"):
             df.repartition(divisions=(lo + 1, hi + 1))
+
+
+@given(frames(min_rows=1), frames(min_rows=1), st.sampled_from(["left", "inner", "outer",
+                                                               "right"]))
+@settings(max_examples=25)
+def test_join_and_concat(left, right, how) -> None:
+    (pl, nl), (pr, nr) = left, right
+    pl, pr = pl[~pl.index.duplicated()], pr[~pr.index.duplicated()][["x", "k"]]
+    pr = pr.rename(columns={"x": "rx", "k": "rk"})
+    a, b = cad.from_pandas(pl, npartitions=nl), cad.from_pandas(pr, npartitions=nr)
+    _same(a.join(b, how=how).compute(), pl.join(pr, how=how))
+    _same(a.x.to_frame().join(b.rx, how=how).compute(), pl.x.to_frame().join(pr.rx, how=how))
+    _same(cad.concat([a, b]).compute(), pd.concat([pl, pr]))
+    _same(cad.concat([a.x, a.x]).compute(), pd.concat([pl.x, pl.x]))
+
+
+def test_join_needs_known_divisions() -> None:
+    pdf = pd.DataFrame({"v": range(6)})
+    a = cad.from_pandas(pdf, npartitions=2, sort=False)
+    with pytest.raises(ValueError, match="known divisions"):
+        a.join(a.rename(columns={"v": "w"}))
