@@ -273,16 +273,22 @@ def _arrow_plan(kwargs: dict[str, Any], meta: pd.DataFrame, header: bytes) -> Ar
     return ArrowPlan(sep, tuple(str(c) for c in meta.columns), types, text)
 
 
+def _is_blank(data: bytes | bytearray, start: int) -> bool:
+    """True if ``data[start:]`` is empty or only whitespace (copying only in that case)."""
+    with memoryview(data) as view:
+        head = bytes(view[start:start + 256])
+        return not head or (head.isspace() and bytes(view[start:]).isspace())
+
+
 def read_csv_block(where: tuple[int, CsvBlock], options: CsvOptions) -> pd.DataFrame:
     """Read one partition: the lines of a block, parsed after the file's prefix."""
     partition, block = where
+    prefix = b"" if block.first else block.prefix
     data = read_block(block.path, block.offset, block.length, options.delimiter,
-                      block.compression)
-    if not data or data.isspace():
+                      block.compression, prefix=prefix)
+    if _is_blank(data, len(prefix)):
         frame = options.meta.copy()
     else:
-        if not block.first:
-            data = block.prefix + data
         frame = _parse_arrow(data, options) if options.arrow is not None else None
         if frame is None:
             frame = _parse_imposed(data, options, block, partition)

@@ -227,7 +227,8 @@ def read_block(
     length: int | None,
     delimiter: bytes = b"\n",
     compression: str | None = None,
-) -> bytes:
+    prefix: bytes = b"",
+) -> bytes | bytearray:
     """The bytes of the records of ``path`` that start in ``[offset, offset + length)``.
 
     Parameters
@@ -239,6 +240,9 @@ def read_block(
         The record separator (kept at the end of each record).
     compression : {None, "gzip", "bz2", "xz"}
         A compressed file is read whole (``offset`` must then be 0).
+    prefix : bytes
+        Put in front of a non-empty block, in the same buffer (a ``bytearray``): no
+        second copy of the block (a CSV header). An empty block is ``b""``.
 
     Examples
     --------
@@ -250,6 +254,8 @@ def read_block(
     b'cd\\n'
     >>> read_block(path, 5, 10)
     b'ef'
+    >>> bytes(read_block(path, 5, 10, prefix=b"x\\n"))
+    b'x\\nef'
     """
     if not isinstance(delimiter, bytes) or not delimiter:
         raise ChunkArrayValueError(
@@ -261,22 +267,34 @@ def read_block(
                 f"read_block: a {compression}-compressed file is one block; got offset={offset}"
             )
         with open_file(path, compression) as f:
-            return f.read()
+            data = f.read()
+        return prefix + data if prefix and data else data
     with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
         start = _record_start(f, offset, delimiter)
-        if length is None:
-            f.seek(start)
-            return f.read()
-        stop = offset + length
-        if start >= stop:
+        end = size if length is None else _record_start(f, offset + length, delimiter)
+        end = min(end, size)
+        if start >= end:
             return b""
         f.seek(start)
-        head = f.read(stop - start)
-        if len(head) < stop - start:
-            return head
-        end = _record_start(f, stop, delimiter)
-        f.seek(stop)
-        return head + f.read(end - stop)
+        if not prefix:
+            return f.read(end - start)
+        return _read_after(f, end - start, prefix)
+
+
+def _read_after(f: IO[bytes], n: int, prefix: bytes) -> bytearray:
+    """``prefix`` followed by the next ``n`` bytes of ``f``, in one buffer."""
+    buffer = bytearray(len(prefix) + n)
+    buffer[: len(prefix)] = prefix
+    with memoryview(buffer) as view:
+        got = 0
+        while got < n:
+            count = f.readinto(view[len(prefix) + got:])  # type: ignore[attr-defined]
+            if not count:
+                break
+            got += count
+    del buffer[len(prefix) + got:]
+    return buffer
 
 
 def count_delimiters(path: str | os.PathLike[str], stop: int, delimiter: bytes = b"\n") -> int:

@@ -54,6 +54,8 @@ def test_blocks_concatenate_to_the_file(tmp_path_factory, data, blocksize):
     path = _write(tmp_path_factory.mktemp("t"), data)
     blocks = [read_block(path, o, n) for o, n in byte_blocks(path, blocksize)]
     assert b"".join(blocks) == data
+    with_prefix = [read_block(path, o, n, prefix=b"P") for o, n in byte_blocks(path, blocksize)]
+    assert with_prefix == [b"P" + b if b else b"" for b in blocks]
     # Every block is whole records: splitting each block gives the file's records in order.
     assert [r for b in blocks for r in _records(b, b"\n")] == _records(data, b"\n")
 
@@ -99,15 +101,26 @@ def test_read_block_reads_only_near_its_range(tmp_path, monkeypatch):
         def seek(self, n):
             return self.f.seek(n)
 
+        def fileno(self):
+            return self.f.fileno()
+
         def read(self, n=-1):
             out = self.f.read(n)
             read_sizes.append(len(out))
             return out
 
+        def readinto(self, buffer):
+            n = self.f.readinto(buffer)
+            read_sizes.append(n)
+            return n
+
     monkeypatch.setattr(text, "open", lambda p, m: Counting(real_open(p, m)), raising=False)
     block = read_block(path, 200_000, 1000)
     assert block == b"".join(r for r in _records(data, b"\n")[20_000:20_100])
     assert sum(read_sizes) < 4 * text._SCAN + 2000 < len(data)
+    read_sizes.clear()
+    assert read_block(path, 200_000, 1000, prefix=b"head\n") == b"head\n" + block
+    assert sum(read_sizes) < 4 * text._SCAN + 2000
 
 
 def test_empty_file_and_blocksize_none(tmp_path):
