@@ -62,17 +62,22 @@ def _codes(key: pd.Series, dropna: bool, use_categories: bool) -> tuple[np.ndarr
     return codes, pd.Index(uniques, name=key.name)
 
 
+def _weighted(codes: np.ndarray, weights: np.ndarray, groups: int) -> np.ndarray:
+    # bincount of no values returns int64 zeros whatever the weights' dtype
+    return np.bincount(codes, weights=weights, minlength=groups).astype(np.float64, copy=False)
+
+
 def _moments(codes: np.ndarray, values: np.ndarray, groups: int) -> dict[str, np.ndarray]:
     keep = codes >= 0
     if values.dtype.kind == "f":
         keep &= ~np.isnan(values)
     c, v = codes[keep], values[keep].astype(np.float64, copy=False)
     n = np.bincount(c, minlength=groups).astype(np.float64)
-    s = np.bincount(c, weights=v, minlength=groups)
+    s = _weighted(c, v, groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n > 0, s / n, 0.0)
     dev = v - mean[c]
-    m2 = np.bincount(c, weights=dev * dev, minlength=groups)
+    m2 = _weighted(c, dev * dev, groups)
     return {"n": n, "s": s, "mean": mean, "m2": m2}
 
 
@@ -106,7 +111,7 @@ def merge_stats(items: list[Stats]) -> Stats:
         index = pd.CategoricalIndex(uniques, dtype=items[0].keys.dtype, name=index.name)
 
     def total(values: np.ndarray) -> np.ndarray:
-        return np.bincount(codes, weights=values, minlength=groups)
+        return _weighted(codes, values, groups)
 
     rows = total(np.concatenate([s.rows for s in items]))
     arrays: list[dict[str, np.ndarray]] = []

@@ -258,3 +258,19 @@ def test_join_needs_known_divisions() -> None:
     a = cad.from_pandas(pdf, npartitions=2, sort=False)
     with pytest.raises(ValueError, match="known divisions"):
         a.join(a.rename(columns={"v": "w"}))
+
+
+@pytest.mark.parametrize("how", AGGREGATIONS)
+def test_groupby_all_missing_groups_and_empty_partitions(how) -> None:
+    pdf = pd.DataFrame({"k": ["a", "a", "b", "b", "c"], "x": [np.nan, np.nan, 1.0, np.nan, 2.0],
+                        "i": [1, 2, 3, 4, 5]})
+    df = cad.from_pandas(pdf, npartitions=3)
+    for frame, expected_frame in ((df, pdf), (df[df.i > 3], pdf[pdf.i > 3]),
+                                  (df[df.i > 9], pdf[pdf.i > 9])):
+        if how == "size":
+            _same(frame.groupby("k").size().compute(), expected_frame.groupby("k").size())
+            continue
+        _same(getattr(frame.groupby("k").x, how)().compute(),
+              getattr(expected_frame.groupby("k").x, how)())
+        _same(frame.groupby("k").agg({"x": how, "i": how}).compute(),
+              expected_frame.groupby("k").agg({"x": how, "i": how}))
