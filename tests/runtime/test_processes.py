@@ -107,3 +107,11 @@ def test_tasks_run_in_the_callers_directory(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert cab.read_text("here.txt").compute(scheduler="processes") == ["a\n", "b\n"]
     assert _run({"cwd": Task(os.getcwd)}, ["cwd"])["cwd"] == str(tmp_path)
+
+
+def test_unpicklable_tasks_fail_clearly() -> None:
+    import threading
+
+    lock = threading.Lock()
+    with pytest.raises(TypeError, match="cannot be pickled .* use scheduler='threads'"):
+        _run({"l": Task(lambda x: 1, lock)}, ["l"])

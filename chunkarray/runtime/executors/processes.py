@@ -47,7 +47,7 @@ from typing import Any
 
 import cloudpickle
 
-from chunkarray.errors import WorkerError
+from chunkarray.errors import ChunkArrayTypeError, WorkerError
 from chunkarray.runtime.executors.worker import read_frame, write_frame
 from chunkarray.typing import Key, Runnable
 
@@ -194,8 +194,15 @@ class ProcessRunner:
         task, local = _split_data_steps(task, values)
         needed = {d: values[d] for d in task.dependencies if d not in local}
         needed.update(local)
-        payload = cloudpickle.dumps((os.getcwd(), task, needed),
-                                    protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            payload = cloudpickle.dumps((os.getcwd(), task, needed),
+                                        protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:
+            raise ChunkArrayTypeError(
+                f"scheduler='processes': task {key!r} or its inputs cannot be pickled to "
+                f"send them to a worker process ({type(exc).__name__}: {exc}); use "
+                f"scheduler='threads' for such tasks"
+            ) from exc
         answer = get_process_pool(self.size).call(payload)
         if answer is None:
             raise WorkerError(
