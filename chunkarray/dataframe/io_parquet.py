@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from chunkarray.dataframe.io_csv import PartitionValues, finish_writes, partition_writes
-from chunkarray.errors import ChunkArrayTypeError
+from chunkarray.errors import ChunkArrayTypeError, ChunkArrayValueError
 from chunkarray.graph.blockwise import Blockwise
 from chunkarray.graph.graph import Graph
 from chunkarray.storage.atomic import (
@@ -59,13 +59,14 @@ class ParquetOptions:
     filters: Any
     index: tuple[str, ...] | None  # columns made the index after reading
     expression: Any = None  # the filters as a pyarrow expression
+    plain: bool = False  # ignore the stored pandas index (index= was given)
 
 
 def frame_from_table(table: pa.Table, options: ParquetOptions) -> pd.DataFrame:
     """Filter the rows of ``table`` and convert it to the partition's pandas frame."""
     if options.expression is not None:
         table = table.filter(options.expression)
-    frame = table.to_pandas()
+    frame = table.to_pandas(ignore_metadata=options.plain)
     keep = list(options.keep) + list(options.index or ())
     if list(frame.columns) != keep:
         frame = frame[keep]
@@ -98,28 +99,31 @@ def _stored_index(schema: pa.Schema) -> list[str]:
 def _options(schema: pa.Schema, columns: Any, filters: Any, index: Any) -> ParquetOptions:
     stored = _stored_index(schema)
     data = [n for n in schema.names if n not in stored]
-    if columns is None:
-        keep = data
-    else:
-        keep = [columns] if isinstance(columns, str) else list(columns)
-        missing = [c for c in keep if c not in schema.names]
-        if missing:
-            raise KeyError(f"read_parquet: columns {missing} not found; the columns are {data}")
+    keep = data if columns is None else [columns] if isinstance(columns, str) else list(columns)
+    missing = [c for c in keep if c not in schema.names]
+    if missing:
+        raise KeyError(f"read_parquet: columns {missing} not found; the columns are {data}")
     made = None
-    if index is False:
-        stored = []
-    elif index is not None:
-        made = tuple([index] if isinstance(index, str) else index)
-        missing = [c for c in made if c not in schema.names]
-        if missing:
-            raise KeyError(f"read_parquet: index {missing} not found; the columns are {data}")
-        keep = [c for c in keep if c not in made]
-        stored = []
-    wanted = [*keep, *(made or ()), *stored]
-    wanted += [c for conj in filters or [] for c, _, _ in conj]
-    read = tuple(n for n in schema.names if n in set(wanted))
+    if index is None:
+        clash = [c for c in keep if c in stored]
+        if clash:
+            raise ChunkArrayValueError(
+                f"read_parquet: {clash} is the stored index and is read as the index; pass "
+                "index=False to read it as a column"
+            )
+    else:
+        if index is not False:
+            made = tuple([index] if isinstance(index, str) else index)
+            missing = [c for c in made if c not in schema.names]
+            if missing:
+                raise KeyError(f"read_parquet: index {missing} not found; the columns are {data}")
+            keep = [c for c in keep if c not in made]
+        stored = []  # the stored index is an ordinary column now
+    wanted = {*keep, *(made or ()), *stored}
+    wanted.update(c for conj in filters or [] for c, _, _ in conj)
+    read = tuple(n for n in schema.names if n in wanted)
     expression = None if filters is None else filters_expression(filters, schema)
-    return ParquetOptions(read, tuple(keep), filters, made, expression)
+    return ParquetOptions(read, tuple(keep), filters, made, expression, index is not None)
 
 
 def _divisions(ranges: Any, meta: pd.DataFrame, n: int) -> tuple[Any, ...]:

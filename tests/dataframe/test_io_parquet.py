@@ -124,6 +124,13 @@ def test_index_options(tmp_path):
     assert by_x.divisions == (None, None, None)
     pd.testing.assert_frame_equal(by_x.compute(), frame.set_index("x"))
     assert list(read_parquet(path, columns=["y"]).compute().columns) == ["y"]
+    as_column = read_parquet(path, columns=["k", "x"], index=False).compute()
+    pd.testing.assert_frame_equal(as_column.reset_index(drop=True),
+                                  frame.reset_index()[["k", "x"]])
+    with pytest.raises(ValueError, match=r"\['k'\] is the stored index .* index=False"):
+        read_parquet(path, columns=["k", "x"])
+    by_k = read_parquet(path, index="k", columns=["y"])
+    pd.testing.assert_frame_equal(by_k.compute(), frame[["y"]])
     unsorted = str(tmp_path / "u")
     to_parquet(from_pandas(frame.iloc[::-1], npartitions=1, sort=False), unsorted)
     assert read_parquet(unsorted).divisions == (None, None)
