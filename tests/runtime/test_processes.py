@@ -115,3 +115,13 @@ def test_unpicklable_tasks_fail_clearly() -> None:
     lock = threading.Lock()
     with pytest.raises(TypeError, match="cannot be pickled .* use scheduler='threads'"):
         _run({"l": Task(lambda x: 1, lock)}, ["l"])
+
+
+def test_a_compute_inside_a_task_runs_in_the_worker() -> None:
+    def inner(_):
+        return cab.from_sequence([1, 2, 3]).map(lambda x: os.getpid()).compute()
+
+    outer = cab.from_sequence([0, 1], npartitions=2).map(inner)
+    pids = outer.compute(scheduler="processes")
+    assert all(len(set(p)) == 1 for p in pids)
+    assert {p[0] for p in pids} <= {w.process.pid for w in get_process_pool(2).workers}

@@ -7,7 +7,9 @@ big-endian length and a pickle. The first frame received is the parent's
 traceback)`` where ``data`` is the cloudpickled result or exception; tasks run in
 the parent's current directory at the time of the call. Standard output and error
 are the parent's, so a task's prints show as usual. Ctrl-C is left to the parent
-(which stops a worker it no longer waits for).
+(which stops a worker it no longer waits for). A compute called inside a task runs
+synchronously in the worker (``CHUNKARRAY_SCHEDULER=sync`` there) rather than
+starting a pool of its own.
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ def _pickled_error(exc: BaseException) -> bytes:
 
 def main(argv: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A compute inside a task runs in this process: no pool of pools.
+    os.environ["CHUNKARRAY_SCHEDULER"] = "sync"
     source = os.fdopen(int(argv[1]), "rb")
     sink = os.fdopen(int(argv[2]), "wb")
     first = read_frame(source)
