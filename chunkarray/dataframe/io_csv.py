@@ -246,8 +246,9 @@ _ARROW_TYPES = {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()
 
 def _arrow_plan(kwargs: dict[str, Any], meta: pd.DataFrame, header: bytes) -> ArrowPlan | None:
     """A pyarrow plan if the options and dtypes are ones pyarrow reads exactly as pandas."""
-    if set(kwargs) - {"sep", "delimiter", "usecols"} or not isinstance(meta.index, pd.RangeIndex):
-        return None
+    if set(kwargs) - {"sep", "delimiter", "usecols", "dtype"} or not isinstance(
+            meta.index, pd.RangeIndex) or not isinstance(kwargs.get("dtype", {}), dict):
+        return None  # (given dtypes are in meta, which fixes pyarrow's types)
     sep = kwargs.get("sep", kwargs.get("delimiter", ","))
     usecols = kwargs.get("usecols")
     if not isinstance(sep, str) or len(sep) != 1 or sep in "\"\r\n" or not header:

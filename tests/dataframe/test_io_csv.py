@@ -95,15 +95,14 @@ def test_pyarrow_path_equals_pandas(tmp_path_factory, frame, blocksize):
     _, options = plan_csv(path, blocksize, 256_000, False, {})
     if len(frame):
         assert options.arrow is not None
-    expected = pd.read_csv(path)
     fallbacks = []
     real = io_csv._parse_imposed
     io_csv._parse_imposed = lambda *a: fallbacks.append(1) or real(*a)
     try:
-        for usecols in (None, ["s", "f"]):
-            df = read_csv(path, blocksize=blocksize, usecols=usecols)
+        for kwargs in ({}, {"usecols": ["s", "f"]}, {"dtype": {"i": "float64", "s": "str"}}):
+            df = read_csv(path, blocksize=blocksize, **kwargs)
             got = df.compute(scheduler="sync").reset_index(drop=True)
-            want = expected if usecols is None else pd.read_csv(path, usecols=usecols)
+            want = pd.read_csv(path, **kwargs)
             pd.testing.assert_frame_equal(got, want)
             parts = [p.compute() for p in df.to_delayed()]
             assert all(isinstance(p.index, pd.RangeIndex) and p.index.start == 0
@@ -112,7 +111,6 @@ def test_pyarrow_path_equals_pandas(tmp_path_factory, frame, blocksize):
         io_csv._parse_imposed = real
     if len(frame):
         assert not fallbacks  # pyarrow read every block
-
 
 
 def test_options_pass_through(tmp_path):
