@@ -19,6 +19,12 @@ missing, raises an error naming the partition, the file and both dtypes. A malfo
 line raises pandas' ``ParserError`` naming the file and the line number within the
 whole file.
 
+When the options are plain (``sep``, ``usecols``, ``dtype`` only, a one-line header,
+no index column) and every dtype of ``meta`` is int64, float64, bool or text, blocks
+are parsed by pyarrow with those types fixed and pandas' missing-value markers (it
+holds no GIL, so partitions parse in parallel); a block pyarrow cannot read so, or
+whose result would differ in dtype, is parsed by pandas.
+
 Quoted fields holding newlines cannot be split this way: read such files with
 ``blocksize=None`` (one partition per file).
 
