@@ -210,6 +210,15 @@ class FrameMethods:
 
         return partitionwise(call_method, self, "rename", *args, label="rename", **kwargs)
 
+    def set_index(self, column: Any, drop: bool = True, sorted: bool = False,
+                  npartitions: int | None = None, divisions: Any = None) -> Any:
+        """Sort by ``column`` and make it the index, with known divisions (a shuffle;
+        see :mod:`.shuffle`). ``sorted=True`` trusts that it is already sorted."""
+        from chunkarray.dataframe.shuffle import set_index
+
+        return set_index(self, column, drop=drop, sorted=sorted, npartitions=npartitions,
+                         divisions=divisions)
+
     def join(self, other: Any, how: str = "left", suffixes: Any = None) -> Any:
         """Join columns of ``other`` on the index (aligned partition by partition)."""
         from chunkarray.dataframe.combine import join

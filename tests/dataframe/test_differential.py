@@ -274,3 +274,32 @@ def test_groupby_all_missing_groups_and_empty_partitions(how) -> None:
               getattr(expected_frame.groupby("k").x, how)())
         _same(frame.groupby("k").agg({"x": how, "i": how}).compute(),
               expected_frame.groupby("k").agg({"x": how, "i": how}))
+
+
+@given(frames(min_rows=1), st.sampled_from(["x", "i", "k"]), st.integers(1, 5))
+@settings(max_examples=25)
+def test_set_index_sorts_with_known_divisions(data, column, target) -> None:
+    pdf, n = data
+    df = cad.from_pandas(pdf, npartitions=n)
+    out = df.set_index(column, npartitions=target)
+    expected = pdf.set_index(column).sort_index(kind="stable")
+    _same(out.compute(), expected)
+    assert out.npartitions <= target
+    if expected.index.notna().all():
+        _check_divisions(out)
+    ordered = cad.from_pandas(pdf.sort_values("i", kind="stable").reset_index(drop=True),
+                              npartitions=n)
+    _same(ordered.set_index("i", sorted=True).compute(),
+          pdf.sort_values("i", kind="stable").set_index("i"))
+
+
+def test_set_index_on_many_rows_keeps_divisions_true() -> None:
+    import chunkarray as ca
+
+    df = ca.datasets.timeseries(end="2000-01-04", freq="5s", seed=2).reset_index()
+    out = df.set_index("id", npartitions=4)
+    full = df.compute().set_index("id").sort_index(kind="stable")
+    assert out.divisions[0] == full.index.min() and out.divisions[-1] == full.index.max()
+    _check_divisions(out)
+    _same(out.compute(), full)
+    _same(out.loc[990:1010].compute(), full.loc[990:1010])
