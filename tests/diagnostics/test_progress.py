@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import threading
 import time
 
@@ -106,3 +107,24 @@ def test_a_compute_inside_a_task_does_not_restart_the_bar() -> None:
 def test_bad_dt() -> None:
     with pytest.raises(ChunkArrayValueError, match="ProgressBar: dt must be a positive number"):
         ProgressBar(dt=0)
+
+
+def test_in_jupyter_the_bar_comes_from_tqdm_auto(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import types
+
+    import tqdm.auto
+
+    made = []
+
+    class Recording(tqdm.auto.tqdm):  # type: ignore[misc, name-defined]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            made.append(kwargs)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    monkeypatch.setattr(tqdm.auto, "tqdm", Recording)
+    with ProgressBar():
+        ca.delayed(sum)([1, 2]).compute()
+    assert len(made) == 1 and "file" not in made[0]  # tqdm picks the widget or its stream
+    assert frames(capsys.readouterr().err)[-1] == (100, 1, 1)  # no widget here: tqdm's stderr
