@@ -89,7 +89,8 @@ def _record(stats: RunStats) -> None:
     logger.debug("compute finished: %s", stats)
 
 
-_active: dict[int, RunMemory] = {}  # id -> run in progress, for memory_usage()
+# id -> run in progress, for memory_usage(); weak, so a run that never finished is not kept
+_active: dict[int, weakref.ref[RunMemory]] = {}
 _active_lock = threading.Lock()
 
 
@@ -103,6 +104,11 @@ class MemoryUsage:
     memory_limit: int
 
 
+def _forget(key: int) -> None:
+    with _active_lock:
+        _active.pop(key, None)
+
+
 def memory_usage() -> MemoryUsage:
     """Bytes held now (running computes plus persisted chunks); spilled and reloaded so far.
 
@@ -114,7 +120,7 @@ def memory_usage() -> MemoryUsage:
     True
     """
     with _active_lock:
-        runs = list(_active.values())
+        runs = [r for r in (ref() for ref in _active.values()) if r is not None]
     held = persisted.bytes + sum(r.held for r in runs)
     spilled = sum(r.counts["spilled_bytes"] for r in runs)
     reloaded = sum(r.counts["reloaded_bytes"] for r in runs)
@@ -181,7 +187,7 @@ class RunMemory(Mapping[Key, Any]):
         self.tasks_run = 0
         spill_store()  # an unusable spill_dir fails here, before any task runs
         with _active_lock:
-            _active[id(self)] = self
+            _active[id(self)] = weakref.ref(self, lambda _, key=id(self): _forget(key))
 
     # -- the Mapping read by tasks (worker threads, lock not held) --
     def __getitem__(self, key: Key) -> Any:
