@@ -105,8 +105,9 @@ class MemoryUsage:
 
 
 def _forget(key: int) -> None:
-    with _active_lock:
-        _active.pop(key, None)
+    # No lock: a garbage collection may run this in a thread that holds _active_lock,
+    # and one dict.pop is atomic.
+    _active.pop(key, None)
 
 
 def memory_usage() -> MemoryUsage:
