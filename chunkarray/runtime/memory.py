@@ -121,7 +121,8 @@ def memory_usage() -> MemoryUsage:
     True
     """
     with _active_lock:
-        runs = [r for r in (ref() for ref in _active.values()) if r is not None]
+        refs = list(_active.values())  # one C-level copy: nothing can run in between
+    runs = [r for r in (ref() for ref in refs) if r is not None]
     held = persisted.bytes + sum(r.held for r in runs)
     spilled = sum(r.counts["spilled_bytes"] for r in runs)
     reloaded = sum(r.counts["reloaded_bytes"] for r in runs)
