@@ -180,7 +180,7 @@ def _check(a: Path, b: Path) -> None:
                                   check_index_type=False, check_names=False)
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="64 MiB datasets, 4 files")
     parser.add_argument("--runs", type=int, default=5)
@@ -193,50 +193,65 @@ def main() -> None:
     parser.add_argument("--prepare", action="store_true", help="only write the datasets")
     parser.add_argument("--size", default=None, help="dataset size, e.g. 256MiB (overrides)")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        library, kind, folder, out = args.child
-        child(library, kind, Path(folder), Path(out))
-        return
-    total, layout = (64 * 2**20, {"csv": 4, "parquet": 4}) if args.small else (
-        GiB, {"csv": 16, "parquet": 32})
+    return parser.parse_args()
+
+
+def _layout(args: argparse.Namespace) -> tuple[int, dict[str, int]]:
+    """Total bytes per dataset and files per format."""
     if args.size:
         from chunkarray.sizes import parse_bytes
 
         total = parse_bytes(args.size)
-        layout = {k: max(1, round(v * total / GiB)) for k, v in layout.items()}
-    rows = []
+        return total, {"csv": max(1, round(16 * total / GiB)),
+                       "parquet": max(1, round(32 * total / GiB))}
+    if args.small:
+        return 64 * 2**20, {"csv": 4, "parquet": 4}
+    return GiB, {"csv": 16, "parquet": 32}
+
+
+def _case(kind: str, folder: Path, files: int, runs: int, scratch: Path) -> list[str]:
+    """Alternating runs of one case; its table row."""
+    size = sum(p.stat().st_size for p in folder.iterdir())
+    times: dict[str, list[float]] = {"chunkarray": [], "dask": []}
+    peaks: dict[str, list[float]] = {"chunkarray": [], "dask": []}
+    for run in range(runs):
+        for library in ("chunkarray", "dask"):
+            report = _run(library, kind, folder, scratch / f"{library}-{kind}.pkl")
+            times[library].append(report["seconds"])
+            peaks[library].append(report["peak"])
+            print(f"  {kind} run {run + 1} {library}: {report['seconds']:.2f} s, "
+                  f"peak {report['peak'] / GiB:.2f} GiB", file=sys.stderr, flush=True)
+        _check(scratch / f"chunkarray-{kind}.pkl", scratch / f"dask-{kind}.pkl")
+    ca_t, dask_t = statistics.median(times["chunkarray"]), statistics.median(times["dask"])
+    base = kind.removesuffix("-all")
+    label = f"{base}, all columns" if kind.endswith("-all") else f"{base}, 3 columns"
+    return [f"W6b {label} ({size / GiB:.2f} GiB, {files} files)", f"{ca_t:.2f}",
+            f"{dask_t:.2f}", f"{ca_t / dask_t:.2f}", f"{max(peaks['chunkarray']) / GiB:.2f}",
+            f"{max(peaks['dask']) / GiB:.2f}"]
+
+
+def main() -> None:
+    args = _arguments()
+    if args.child:
+        library, kind, folder, out = args.child
+        child(library, kind, Path(folder), Path(out))
+        return
+    total, layout = _layout(args)
     scratch = Path(tempfile.mkdtemp(prefix="bench-io-results-"))
     kinds = [args.only] if args.only else ["csv", "parquet"]
     if args.all_columns:
         kinds += [f"{k}-all" for k in kinds]
+    rows = []
     for kind in kinds:
         base = kind.removesuffix("-all")
         folder = make_data(Path(args.data), total, layout[base], base)
-        if args.prepare:
-            continue
-        size = sum(p.stat().st_size for p in folder.iterdir())
-        times: dict[str, list[float]] = {"chunkarray": [], "dask": []}
-        peaks: dict[str, list[float]] = {"chunkarray": [], "dask": []}
-        for run in range(args.runs):
-            for library in ("chunkarray", "dask"):
-                report = _run(library, kind, folder, scratch / f"{library}-{kind}.pkl")
-                times[library].append(report["seconds"])
-                peaks[library].append(report["peak"])
-                print(f"  {kind} run {run + 1} {library}: {report['seconds']:.2f} s, "
-                      f"peak {report['peak'] / GiB:.2f} GiB", file=sys.stderr, flush=True)
-            _check(scratch / f"chunkarray-{kind}.pkl", scratch / f"dask-{kind}.pkl")
-        ca_t, dask_t = statistics.median(times["chunkarray"]), statistics.median(times["dask"])
-        label = f"{base}, all columns" if kind.endswith("-all") else f"{base}, 3 columns"
-        rows.append([f"W6b {label} ({size / GiB:.2f} GiB, {layout[base]} files)",
-                     f"{ca_t:.2f}", f"{dask_t:.2f}", f"{ca_t / dask_t:.2f}",
-                     f"{max(peaks['chunkarray']) / GiB:.2f}", f"{max(peaks['dask']) / GiB:.2f}"])
-    if args.prepare:
-        return
-    print(table(rows, ["case", "chunkarray s", "dask s", "ratio", "ca peak GiB",
-                       "dask peak GiB"]))
-    print(f"runs: {args.runs} each, alternating, medians; results equal in every run; "
-          "targets: ratio <= 0.8, ca peak < 1.3 GiB")
+        if not args.prepare:
+            rows.append(_case(kind, folder, layout[base], args.runs, scratch))
+    if rows:
+        print(table(rows, ["case", "chunkarray s", "dask s", "ratio", "ca peak GiB",
+                           "dask peak GiB"]))
+        print(f"runs: {args.runs} each, alternating, medians; results equal in every run; "
+              "targets: ratio <= 0.8, ca peak < 1.3 GiB")
 
 
 if __name__ == "__main__":
