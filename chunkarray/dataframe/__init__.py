@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from chunkarray.dataframe.combine import concat
+from chunkarray.dataframe.combine import concat, merge
 from chunkarray.dataframe.core import DataFrame, Index, Scalar, Series, new_collection
 from chunkarray.dataframe.creation import from_array, from_delayed, from_pandas
 from chunkarray.dataframe.io_csv import read_csv, to_csv
@@ -20,7 +20,7 @@ from chunkarray.dataframe.partitionwise import partitionwise
 
 __all__ = [
     "DataFrame", "Index", "Scalar", "Series", "concat", "from_array", "from_delayed", "from_pandas",
-    "map_partitions", "new_collection", "read_csv", "read_parquet", "to_csv", "to_parquet",
+    "map_partitions", "merge", "new_collection", "read_csv", "read_parquet", "to_csv", "to_parquet",
 ]
 
 

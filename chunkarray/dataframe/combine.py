@@ -111,3 +111,46 @@ def join(left: Any, right: Any, how: str = "left",
         raise ChunkArrayValueError("join: a Series to join must have a name")
     a, b = align(left, right, "join")
     return partitionwise(_join, a, b, how, suffixes, label="join")
+
+
+def _merge_partition(left: Any, right: Any, on: Any, how: str,
+                     suffixes: tuple[str, str], columns: list[Any]) -> Any:
+    out = pd.merge(left.reset_index(), right.reset_index(), on=on, how=how,
+                   suffixes=suffixes)
+    return out[columns]
+
+
+def merge(left: Any, right: Any, on: Any = None, how: str = "inner",
+          suffixes: tuple[str, str] = ("_x", "_y")) -> Any:
+    """``pandas.merge`` on one column: both sides are sorted by it (``set_index`` with
+    shared divisions, a shuffle) and merged partition by partition.
+
+    The rows come out grouped by key (pandas keeps the left order), and the index
+    is the per-partition 0 .. m - 1 of ``pandas.merge`` (unknown divisions).
+
+    >>> import pandas as pd
+    >>> from chunkarray.dataframe import from_pandas
+    >>> a = from_pandas(pd.DataFrame({"k": [1, 2, 3], "x": [10, 20, 30]}), npartitions=2)
+    >>> b = from_pandas(pd.DataFrame({"k": [3, 1], "y": ["c", "a"]}), npartitions=1)
+    >>> merge(a, b, on="k").compute().sort_values("k").values.tolist()
+    [[1, 10, 'a'], [3, 30, 'c']]
+    """
+    from chunkarray.dataframe.shuffle import estimate_divisions
+
+    if how not in ("left", "right", "inner", "outer"):
+        raise ChunkArrayValueError(
+            f"merge: how must be 'left', 'right', 'inner' or 'outer', got {how!r}"
+        )
+    if not isinstance(on, str):
+        raise ChunkArrayValueError(f"merge: on must be one column name, got {on!r}")
+    both = concat([left[[on]], right[[on]]])
+    divisions = estimate_divisions(both, on, max(left.npartitions, right.npartitions))
+    if divisions[0] is None:
+        a, b = left.repartition(npartitions=1), right.repartition(npartitions=1)
+        a, b = _relabel(a, (None, None)), _relabel(b, (None, None))
+    else:
+        a = left.set_index(on, divisions=divisions)
+        b = right.set_index(on, divisions=divisions)
+    columns = list(pd.merge(left.meta, right.meta, on=on, how=how, suffixes=suffixes).columns)
+    out = partitionwise(_merge_partition, a, b, on, how, suffixes, columns, label="merge")
+    return new_collection(out._graph, out._name, out.meta, (None,) * len(out.divisions))

@@ -219,6 +219,13 @@ class FrameMethods:
         return set_index(self, column, drop=drop, sorted=sorted, npartitions=npartitions,
                          divisions=divisions)
 
+    def merge(self, right: Any, on: Any = None, how: str = "inner",
+              suffixes: tuple[str, str] = ("_x", "_y")) -> Any:
+        """``pandas.merge`` on one column (see :func:`chunkarray.dataframe.merge`)."""
+        from chunkarray.dataframe.combine import merge
+
+        return merge(self, right, on=on, how=how, suffixes=suffixes)
+
     def join(self, other: Any, how: str = "left", suffixes: Any = None) -> Any:
         """Join columns of ``other`` on the index (aligned partition by partition)."""
         from chunkarray.dataframe.combine import join

@@ -303,3 +303,17 @@ def test_set_index_on_many_rows_keeps_divisions_true() -> None:
     _check_divisions(out)
     _same(out.compute(), full)
     _same(out.loc[990:1010].compute(), full.loc[990:1010])
+
+
+@given(frames(min_rows=1), frames(min_rows=1), st.sampled_from(["left", "inner", "outer",
+                                                               "right"]))
+@settings(max_examples=20)
+def test_merge_on_a_column(left, right, how) -> None:
+    (pl, nl), (pr, nr) = left, right
+    pr = pr[["i", "x"]].rename(columns={"x": "rx"})
+    a, b = cad.from_pandas(pl, npartitions=nl), cad.from_pandas(pr, npartitions=nr)
+    result = a.merge(b, on="i", how=how).compute()
+    expected = pd.merge(pl, pr, on="i", how=how)
+    key = ["i", "x", "k", "b", "rx"]
+    _same(result.sort_values(key, kind="stable").reset_index(drop=True),
+          expected.sort_values(key, kind="stable").reset_index(drop=True))
