@@ -239,7 +239,8 @@ def _parse_arrow(data: bytes, options: CsvOptions) -> pd.DataFrame | None:
         table = read_csv_arrow(data, plan.delimiter, plan.include, plan.types)
     except (pa.ArrowException, ValueError):
         return None  # pandas reads it again and says what is wrong, if anything
-    frame = table.to_pandas(types_mapper={pa.large_string(): plan.text_dtype}.get)
+    frame = table.to_pandas(types_mapper={pa.large_string(): plan.text_dtype}.get,
+                            split_blocks=True)  # no copy to join the float columns
     meta = options.meta
     if list(frame.columns) != list(meta.columns) or not all(
             a == b for a, b in zip(frame.dtypes, meta.dtypes)):

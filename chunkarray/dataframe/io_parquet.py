@@ -66,7 +66,7 @@ def frame_from_table(table: pa.Table, options: ParquetOptions) -> pd.DataFrame:
     """Filter the rows of ``table`` and convert it to the partition's pandas frame."""
     if options.expression is not None:
         table = table.filter(options.expression)
-    frame = table.to_pandas(ignore_metadata=options.plain)
+    frame = table.to_pandas(ignore_metadata=options.plain, split_blocks=True)
     keep = list(options.keep) + list(options.index or ())
     if list(frame.columns) != keep:
         frame = frame[keep]
