@@ -43,6 +43,7 @@ import io
 import os
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -68,7 +69,7 @@ from chunkarray.storage.text import (
 from chunkarray.tokenize import fresh_name, tokenize
 from chunkarray.typing import Key
 
-__all__ = ["read_csv", "to_csv"]
+__all__ = ["project_columns", "read_csv", "to_csv"]
 
 # pandas options that make no sense once a file is split into independent blocks.
 _WHOLE_FILE_ONLY = ("skipfooter", "nrows", "chunksize", "iterator")
@@ -468,10 +469,49 @@ def read_csv_graph(urlpath: Any, blocksize: Any = "64MiB", sample: int = _SAMPLE
         sorted(kwargs.items(), key=lambda kv: kv[0]), include_path_column,
     )
     layer = Blockwise(name, "i", read_csv_block, [(blocks, "i"), (options, None)], {})
+    if not set(kwargs) & {"index_col", "names", "header", "usecols"} and not include_path_column:
+        # The same read of fewer columns (see project_columns).
+        layer.project = partial(_project, urlpath, blocksize, sample,  # type: ignore[attr-defined]
+                                kwargs)
     meta = options.meta
     if options.path_column is not None:
         meta = meta.assign(**{options.path_column: pd.Categorical([], categories=options.paths)})
     return Graph.from_layer(layer), name, meta, (None,) * (len(blocks.blocks) + 1)
+
+
+def _project(urlpath: Any, blocksize: Any, sample: int, kwargs: dict[str, Any],
+             columns: list[Any]) -> Any:
+    return read_csv_graph(urlpath, blocksize, sample, False, **kwargs, usecols=columns)
+
+
+def project_columns(df: Any, columns: list[Any]) -> Any:
+    """``df`` read again with only ``columns``, if ``df`` is a plain read; else None.
+
+    For a DataFrame that is exactly a ``read_csv`` (without ``index_col``, ``names``,
+    ``header``, ``usecols``) or a ``read_parquet``, the new collection reads only the
+    given columns (in file order; select them to reorder). Collections call this when
+    they know an operation needs only some columns (column selection, groupby).
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("x,y,z\\n1,2,3\\n")
+    >>> list(project_columns(read_csv(path), ["z", "x"]).columns)
+    ['x', 'z']
+    """
+    from chunkarray.dataframe.core import new_collection
+
+    name = getattr(df, "_name", None)
+    layer = df.__chunkarray_graph__().layers.get(name) if name is not None else None
+    project = getattr(layer, "project", None)
+    meta = meta_of(df)
+    if project is None or not isinstance(meta, pd.DataFrame) or not all(
+            c in meta.columns for c in columns) or len(df.__chunkarray_graph__().layers) != 1:
+        return None
+    graph, new_name, new_meta, divisions = project(list(columns))
+    if len(divisions) != len(df.divisions):
+        return None
+    return new_collection(graph, new_name, new_meta, divisions)
 
 
 def read_csv(urlpath: Any, blocksize: Any = "64MiB", sample: int = _SAMPLE,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -175,7 +176,13 @@ def read_parquet_graph(path: Any, columns: Any = None, filters: Any = None,
     )
     layer = Blockwise(name, "i", read_parquet_piece, [(PieceValues(pieces), "i"),
                                                        (options, None)], {})
+    # The same read of fewer columns (see io_csv.project_columns).
+    layer.project = partial(_project, path, filters, index)  # type: ignore[attr-defined]
     return Graph.from_layer(layer), name, meta, divisions
+
+
+def _project(path: Any, filters: Any, index: Any, columns: list[Any]) -> Any:
+    return read_parquet_graph(path, columns, filters, index)
 
 
 def read_parquet(path: Any, columns: Any = None, filters: Any = None, index: Any = None) -> Any:

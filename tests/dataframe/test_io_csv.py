@@ -311,3 +311,16 @@ def test_failed_to_csv_leaves_old_files_intact(tmp_path, single_file):
         to_csv(_failing(frame), target, single_file=single_file)
     assert _digest(old) == before
     assert sorted(os.listdir(tmp_path)) == sorted(os.path.basename(p) for p in old)
+
+
+def test_project_columns(tmp_path):
+    frame = pd.DataFrame({"a": np.arange(40), "b": np.arange(40) * 0.5, "c": list("xy") * 20})
+    path = _write(tmp_path, frame, index=False)
+    df = read_csv(path, blocksize=100)
+    narrow = io_csv.project_columns(df, ["c", "a"])
+    assert narrow.npartitions == df.npartitions
+    assert list(narrow.columns) == ["a", "c"]
+    pd.testing.assert_frame_equal(narrow.compute(), df[["a", "c"]].compute())
+    assert io_csv.project_columns(df, ["nope"]) is None
+    assert io_csv.project_columns(df.map_partitions(lambda p: p), ["a"]) is None
+    assert io_csv.project_columns(read_csv(path, index_col="a"), ["b"]) is None

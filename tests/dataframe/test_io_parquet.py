@@ -239,3 +239,16 @@ def test_write_fuses_and_is_lazy_with_compute_false(tmp_path):
     assert len(tasks) <= 3 + 3 + 1  # source partitions, fused map+write, finish
     assert len(lazy.compute()) == 3
     pd.testing.assert_frame_equal(read_parquet(path).compute(), frame * 2)
+
+
+def test_project_columns(tmp_path):
+    from chunkarray.dataframe.io_csv import project_columns
+
+    frame = pd.DataFrame({"a": np.arange(40), "b": np.arange(40) * 0.5, "c": list("xy") * 20},
+                         index=pd.Index(np.arange(40) * 2, name="k"))
+    path = str(tmp_path / "d")
+    to_parquet(from_pandas(frame, npartitions=4), path)
+    df = read_parquet(path, filters=[("a", ">", 5)])
+    narrow = project_columns(df, ["c"])
+    assert narrow.divisions == df.divisions and list(narrow.columns) == ["c"]
+    pd.testing.assert_frame_equal(narrow.compute(), frame[frame.a > 5][["c"]])
