@@ -251,4 +251,6 @@ def test_project_columns(tmp_path):
     df = read_parquet(path, filters=[("a", ">", 5)])
     narrow = project_columns(df, ["c"])
     assert narrow.divisions == df.divisions and list(narrow.columns) == ["c"]
+    assert read_parquet(path, filters=[("a", ">", 5)])._name == df._name
+    assert read_parquet(path)._name != df._name
     pd.testing.assert_frame_equal(narrow.compute(), frame[frame.a > 5][["c"]])
