@@ -254,3 +254,16 @@ def test_project_columns(tmp_path):
     assert read_parquet(path, filters=[("a", ">", 5)])._name == df._name
     assert read_parquet(path)._name != df._name
     pd.testing.assert_frame_equal(narrow.compute(), frame[frame.a > 5][["c"]])
+
+
+@settings(max_examples=15, deadline=None)
+@given(frame=frames(), npartitions=st.integers(1, 4), hours=st.integers(-100, 100),
+       excluded=st.lists(st.sampled_from(["a", "b", "c"]), max_size=2))
+def test_timestamp_and_not_in_filters(tmp_path_factory, frame, npartitions, hours, excluded):
+    path = str(tmp_path_factory.mktemp("pq") / "data.parquet")
+    to_parquet(from_pandas(frame, npartitions=npartitions), path)
+    when = pd.Timestamp("2000-01-01") + pd.Timedelta(hours=hours)
+    got = read_parquet(path, filters=[("t", ">=", when), ("s", "not in", excluded)]).compute()
+    # pyarrow semantics: "not in" keeps missing values, comparisons never match them.
+    keep = (frame.t >= when) & ~frame.s.isin(excluded)
+    pd.testing.assert_frame_equal(got, frame[keep.to_numpy(dtype=bool)])
