@@ -64,6 +64,7 @@ from chunkarray.storage.text import (
     head_bytes,
     infer_compression,
     lines_before,
+    open_file,
     read_block,
 )
 from chunkarray.tokenize import fresh_name, tokenize
@@ -379,7 +380,12 @@ def _sample_meta(block: CsvBlock, kwargs: dict[str, Any], sample: int,
     if block.compression is None:
         data = read_block(block.path, 0, max(sample, len(block.prefix) + 1), delimiter)
     else:
-        data = read_block(block.path, 0, None, delimiter, block.compression)
+        with open_file(block.path, block.compression) as f:  # whole lines of the stream
+            data = f.read(sample)
+            rest = f.read(1)
+        end = data.rfind(delimiter)
+        if rest and end >= 0:
+            data = data[: end + len(delimiter)]
     return parse_block(data, kwargs, block, delimiter, 0).iloc[:0]
 
 
@@ -419,7 +425,8 @@ def plan_csv(urlpath: Any, blocksize: Any, sample: int, include_path_column: boo
         if option in kwargs:
             raise ChunkArrayValueError(f"read_csv: {option}= is not supported")
     paths = expand_paths(urlpath, "urlpath")
-    compression = kwargs.pop("compression", "infer")
+    compression = kwargs.get("compression", "infer")
+    kwargs = {k: v for k, v in kwargs.items() if k != "compression"}  # blocks are plain
     terminator = kwargs.get("lineterminator") or "\n"
     delimiter = terminator.encode(kwargs.get("encoding") or "utf-8")
     header_lines = _header_count(kwargs, blocksize is not None)

@@ -178,6 +178,8 @@ def test_compressed_file_is_one_partition(tmp_path):
     df = read_csv(path, blocksize=10)
     assert df.npartitions == 1
     pd.testing.assert_frame_equal(df.compute(), pd.read_csv(path))
+    sampled = read_csv(path, sample=100, compression="gzip")  # meta from the first lines only
+    pd.testing.assert_frame_equal(sampled.compute(), pd.read_csv(path))
 
 
 def test_include_path_column(tmp_path):
