@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from chunkarray.dataframe.io_csv import PartitionValues, finish_writes, partition_writes
+from chunkarray.dataframe.io_csv import PartitionValues, finish_writes, meta_of, partition_writes
 from chunkarray.errors import ChunkArrayTypeError, ChunkArrayValueError
 from chunkarray.graph.blockwise import Blockwise
 from chunkarray.graph.graph import Graph
@@ -305,7 +305,7 @@ def to_parquet(df: Any, path: str | os.PathLike[str], write_index: bool = True,
         df, "to-parquet", write_parquet_partition,
         [PartitionValues(list(range(n)))],
         {"directory": directory, "write_index": write_index,
-         "types": _arrow_types(df._meta, write_index)},
+         "types": _arrow_types(meta_of(df), write_index)},
     )
     return finish_writes(graph, keys, "to-parquet-finish",
                          lambda paths: _swap_in(paths, directory, target, overwrite),
