@@ -49,7 +49,7 @@ from typing import Any
 
 from chunkarray import config
 from chunkarray.errors import PerformanceWarning
-from chunkarray.runtime.sizeof import sizeof
+from chunkarray.runtime.sizeof import is_file_mapped, sizeof
 from chunkarray.sizes import format_bytes
 from chunkarray.typing import Key
 
@@ -345,9 +345,19 @@ class RunMemory(Mapping[Key, Any]):
             **self.counts,
         )
 
-    def finish(self) -> None:
-        """Record the stats and remove the run's spill files (outputs were read)."""
+    def finish(self, results: Mapping[Key, Any] | None = None) -> None:
+        """Record the stats and remove the run's spill files (outputs were read).
+
+        An output that came back memory-mapped from its spill file keeps the file:
+        it is removed when the array is garbage collected, so a result (or a
+        persisted chunk) larger than the budget stays on disk, counted there.
+        """
         _record(self.stats())
+        for key, value in (results or {}).items():
+            handle = self.spilled.get(key)
+            if handle is not None and is_file_mapped(value):
+                del self.spilled[key]
+                weakref.finalize(value, _delete_quietly, handle)
         self.discard()
 
     def discard(self) -> None:
@@ -405,6 +415,11 @@ class _HeldState:
         self.in_memory = True
 
 
+def _delete_quietly(handle: Any) -> None:
+    with contextlib.suppress(Exception):  # at interpreter exit the store may be gone
+        spill_store().delete(handle)
+
+
 def _release(state: _HeldState) -> None:
     with persisted.lock:
         if state.in_memory:
@@ -412,8 +427,7 @@ def _release(state: _HeldState) -> None:
         state.in_memory = False
         handle, state.handle = state.handle, None
     if handle is not None:
-        with contextlib.suppress(Exception):  # at interpreter exit the store may be gone
-            spill_store().delete(handle)
+        _delete_quietly(handle)
 
 
 class Held:
@@ -427,7 +441,8 @@ class Held:
 
     def __init__(self, value: Any) -> None:
         self.value = value
-        self.state = _HeldState(sizeof(value))
+        # A chunk that came back memory-mapped from a spill file is on disk already.
+        self.state = _HeldState(0 if is_file_mapped(value) else sizeof(value))
         self.lock = threading.Lock()
         with persisted.lock:
             persisted.bytes += self.state.nbytes
@@ -447,7 +462,7 @@ class Held:
     def spill(self) -> int:
         """Move the value to the spill store; the bytes freed."""
         with self.lock:
-            if self.value is None:
+            if self.value is None or self.state.nbytes == 0:
                 return 0
             self.state.handle = spill_store().put(("persisted", id(self)), self.value)
             self.value = None

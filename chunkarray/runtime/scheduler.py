@@ -278,7 +278,7 @@ def run(
         state.memory.discard()
         raise _with_key_note(state.error, state.error_key)
     results = {k: state.values[k] for k in outputs}
-    state.memory.finish()
+    state.memory.finish(results)
     return results
 
 

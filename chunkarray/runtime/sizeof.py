@@ -41,7 +41,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["Sizeof", "sizeof"]
+__all__ = ["Sizeof", "is_file_mapped", "sizeof"]
 
 _SAMPLE = 20  # items measured per container
 _MAX_DEPTH = 8  # nesting beyond this counts the container alone
@@ -220,3 +220,16 @@ def _register_pandas(registry: Sizeof) -> None:
 
 
 sizeof.register_lazy("pandas", _register_pandas)
+
+
+def is_file_mapped(value: object) -> bool:
+    """True for a read-only memory-mapped array: its pages are file cache, not held memory.
+
+    The kernel can drop such pages at any time and read them again from the file,
+    so the memory manager neither counts nor spills them (spilling would only write
+    a second copy of the same file).
+
+    >>> is_file_mapped(np.zeros(3))
+    False
+    """
+    return isinstance(value, np.memmap) and not value.flags.writeable

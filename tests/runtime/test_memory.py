@@ -114,6 +114,29 @@ def test_persisted_chunks_spill_above_the_budget_and_are_freed_on_disk() -> None
     assert store.bytes_on_disk < on_disk
 
 
+def test_persisting_beyond_the_budget_writes_each_chunk_to_disk_at_most_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks spilled during the run come back memory-mapped; holding them spills nothing."""
+    gc.collect()
+    store = memory.spill_store()
+    puts: list[object] = []
+    original = type(store).put
+
+    def counting_put(self: object, key: object, value: object) -> object:
+        puts.append(key)
+        return original(self, key, value)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(store), "put", counting_put)
+    with ca.config.set(memory_limit=6 * 2**20):
+        p = derived().persist()
+        assert puts, "the budget is below the data: something must spill"
+        assert len(puts) <= 8  # 8 chunks
+        assert memory.persisted.bytes <= 6 * 2**20
+        np.testing.assert_allclose(p.compute(), A * 2)
+    del p
+    gc.collect()
+
+
 def test_a_chunk_larger_than_the_budget_warns_once_and_computes() -> None:
     y = derived()
     with ca.config.set(memory_limit=2**20), pytest.warns(PerformanceWarning, match="memory_limit"):
