@@ -252,6 +252,8 @@ def main() -> None:
                            "dask peak GiB"]))
         print(f"runs: {args.runs} each, alternating, medians; results equal in every run; "
               "targets: ratio <= 0.8, ca peak < 1.3 GiB")
+        print(f"machine: {os.cpu_count()} CPUs, load average at the end "
+              f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
