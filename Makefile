@@ -29,7 +29,9 @@ test: $(VENV)/.installed-test
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed-bench
-	cd benchmarks && ../$(PY) bench_scheduler.py && ../$(PY) bench_array.py && ../$(PY) bench_memory.py
+	cd benchmarks && ../$(PY) bench_scheduler.py && ../$(PY) bench_array.py && ../$(PY) bench_memory.py \
+		&& ../$(PY) bench_bag.py && ../$(PY) bench_dataframe.py && ../$(PY) bench_dataframe_io.py \
+		&& ../$(PY) bench_progress.py
 
 clean:
 	rm -rf $(VENV)
