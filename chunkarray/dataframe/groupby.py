@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from chunkarray.dataframe.core import Series, new_collection
+from chunkarray.dataframe.io_csv import project_columns
 from chunkarray.dataframe.groupby_stats import chunk_stats, finish_stats, is_fast, merge_stats
 from chunkarray.dataframe.partitionwise import aligned_frames
 from chunkarray.dataframe.reductions import tree
@@ -59,6 +60,7 @@ class _Plan:
         self.keys, self.scalar_key, self.pairs = keys, scalar_key, pairs
         self.dropna, self.sort, self.ddof, self.meta = dropna, sort, ddof, meta
         self.fast = fast
+        self.key_dtype: Any = None  # set when partitions hold the key as a categorical
         self.fast_pairs = [p for p, f in zip(pairs, fast) if f]
         self.slow_pairs = [p for p, f in zip(pairs, fast) if not f]
         self.__name__ = "groupby"
@@ -77,7 +79,8 @@ class _Plan:
         stats = None
         if self.fast_pairs:
             stats = chunk_stats(grouper[0], part, self.fast_pairs, self.dropna,
-                                use_categories=self.sort and self.dropna)
+                                use_categories=self.sort and self.dropna,
+                                key_dtype=self.key_dtype)
         slow = []
         if self.slow_pairs:
             g = part.groupby(grouper[0] if self.scalar_key else grouper, sort=False,
@@ -252,11 +255,34 @@ class GroupBy:
         plan = _Plan(keys, self.scalar_key, pairs, self.dropna, self.sort, ddof, meta,
                      self._fast_flags(pairs))
         series_by = [b for b in self.by if isinstance(b, Series)]
-        frames = [self.frame, *series_by]
+        frames = [self._pruned(plan), *series_by]
         chunk = plan.chunk if not isinstance(self.frame, Series) else _SeriesChunk(plan)
         graph, name = tree(frames, chunk, plan.combine, plan.aggregate, label, split_every,
                            plan)
         return new_collection(graph, name, meta, (None, None))
+
+    def _pruned(self, plan: _Plan) -> Any:
+        """The frame read with only the columns the aggregation needs, if it is a plain
+        read; the key as a categorical when only fast pairs need it (its codes group)."""
+        frame = self.frame
+        if isinstance(frame, Series) or any(isinstance(b, Series) for b in self.by):
+            return frame
+        needed = list(dict.fromkeys([*self.by, *(c for c, h in plan.pairs if h != "size")]))
+        meta = frame.meta
+        dictionary = []
+        key_dtype = meta[self.by[0]].dtype if self.scalar_key else None
+        if (self.scalar_key and all(plan.fast) and plan.sort and plan.dropna
+                and not isinstance(key_dtype, pd.CategoricalDtype)
+                and pd.api.types.is_string_dtype(key_dtype)):
+            dictionary = [self.by[0]]
+        if len(needed) == len(meta.columns) and not dictionary:
+            return frame
+        pruned = project_columns(frame, needed, dictionary=dictionary)
+        if pruned is None:
+            return frame
+        if dictionary and isinstance(pruned.meta[self.by[0]].dtype, pd.CategoricalDtype):
+            plan.key_dtype = key_dtype
+        return pruned
 
     def _fast_flags(self, pairs: list[tuple[Any, str]]) -> list[bool]:
         if not self.scalar_key:

@@ -4,7 +4,7 @@ For one grouping key and numeric value columns, pandas' per-call overhead (a
 groupby object per statistic, and again per merge) costs more than the work.
 Here a partition's keys are turned into integer codes once (a categorical's own
 codes, or ``pandas.factorize``), and every statistic is one ``numpy.bincount``:
-row counts, non-null counts, sums, and M2 as the sum of squared deviations from
+row counts, non-null counts, sums, and (for var and std only) M2 as the sum of squared deviations from
 each group's own mean (two passes, never sums of squares). Merging partials
 factorizes the concatenated keys and merges with Chan's formula
 (``M2 = sum(M2_i) + sum(n_i * (mean_i - mean)^2)``).
@@ -53,11 +53,20 @@ class Stats:
             self.keys))
 
 
-def _codes(key: pd.Series, dropna: bool, use_categories: bool) -> tuple[np.ndarray, pd.Index]:
-    if use_categories and isinstance(key.dtype, pd.CategoricalDtype):
-        codes = key.cat.codes.to_numpy()
-        cats = pd.Categorical.from_codes(np.arange(len(key.cat.categories)), dtype=key.dtype)
-        return codes.astype(np.intp, copy=False), pd.CategoricalIndex(cats, name=key.name)
+def _codes(key: pd.Series, dropna: bool, use_categories: bool,
+           key_dtype: Any = None) -> tuple[np.ndarray, pd.Index]:
+    if isinstance(key.dtype, pd.CategoricalDtype):
+        if key_dtype is not None and not isinstance(key_dtype, pd.CategoricalDtype):
+            # read as categorical only for this groupby (sorted, dropna): the codes are
+            # the groups; the keys get the column's own dtype back
+            codes = key.cat.codes.to_numpy()
+            cats = key.cat.categories
+            return codes, pd.Index(cats.astype(key_dtype), name=key.name)
+        if use_categories:
+            codes = key.cat.codes.to_numpy()
+            cats = pd.Categorical.from_codes(np.arange(len(key.cat.categories)),
+                                             dtype=key.dtype)
+            return codes, pd.CategoricalIndex(cats, name=key.name)
     codes, uniques = pd.factorize(key, use_na_sentinel=dropna)
     return codes, pd.Index(uniques, name=key.name)
 
@@ -67,26 +76,42 @@ def _weighted(codes: np.ndarray, weights: np.ndarray, groups: int) -> np.ndarray
     return np.bincount(codes, weights=weights, minlength=groups).astype(np.float64, copy=False)
 
 
-def _moments(codes: np.ndarray, values: np.ndarray, groups: int) -> dict[str, np.ndarray]:
-    keep = codes >= 0
-    if values.dtype.kind == "f":
-        keep &= ~np.isnan(values)
-    c, v = codes[keep], values[keep].astype(np.float64, copy=False)
-    n = np.bincount(c, minlength=groups).astype(np.float64)
+def _moments(codes: np.ndarray, values: np.ndarray, groups: int, rows: np.ndarray,
+             all_valid: bool, m2: bool) -> dict[str, np.ndarray]:
+    """n, s, mean (and M2 if ``m2``) of ``values`` per code; ``rows`` counts the codes."""
+    missing = values.dtype.kind == "f" and bool(np.isnan(values).any())
+    if all_valid and not missing:
+        c, v, n = codes, values.astype(np.float64, copy=False), rows
+    else:
+        keep = codes >= 0
+        if missing:
+            keep &= ~np.isnan(values)
+        c, v = codes[keep], values[keep].astype(np.float64, copy=False)
+        n = np.bincount(c, minlength=groups).astype(np.float64)
     s = _weighted(c, v, groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n > 0, s / n, 0.0)
-    dev = v - mean[c]
-    m2 = _weighted(c, dev * dev, groups)
-    return {"n": n, "s": s, "mean": mean, "m2": m2}
+    out = {"n": n, "s": s, "mean": mean}
+    if m2:
+        dev = v - mean[c]
+        out["m2"] = _weighted(c, dev * dev, groups)
+    return out
 
 
 def chunk_stats(key: pd.Series, part: pd.DataFrame, pairs: list[tuple[Any, str]],
-                dropna: bool, use_categories: bool) -> Stats:
-    """The Stats of one partition grouped by ``key`` for the fast ``pairs``."""
-    codes, keys = _codes(key, dropna, use_categories)
+                dropna: bool, use_categories: bool, key_dtype: Any = None) -> Stats:
+    """The Stats of one partition grouped by ``key`` for the fast ``pairs``.
+
+    M2 is computed only for columns asked for ``var`` or ``std``. ``key_dtype``: the
+    key column's dtype in the collection, when the partition holds it as a categorical
+    only for this groupby (its codes are then used, its categories cast back).
+    """
+    codes, keys = _codes(key, dropna, use_categories, key_dtype)
     groups = len(keys)
-    rows = np.bincount(codes[codes >= 0], minlength=groups).astype(np.float64)
+    all_valid = len(codes) == 0 or int(codes.min()) >= 0
+    rows = np.bincount(codes if all_valid else codes[codes >= 0],
+                       minlength=groups).astype(np.float64)
+    spread = {col for col, how in pairs if how in ("var", "std")}
     arrays: list[dict[str, np.ndarray]] = []
     cache: dict[Any, dict[str, np.ndarray]] = {}
     for col, how in pairs:
@@ -94,7 +119,8 @@ def chunk_stats(key: pd.Series, part: pd.DataFrame, pairs: list[tuple[Any, str]]
             arrays.append({})
             continue
         if col not in cache:
-            cache[col] = _moments(codes, part[col].to_numpy(), groups)
+            cache[col] = _moments(codes, part[col].to_numpy(), groups, rows, all_valid,
+                                  col in spread)
         arrays.append(cache[col])
     return Stats(keys, rows, arrays)
 
@@ -124,9 +150,11 @@ def merge_stats(items: list[Stats]) -> Stats:
         n, s = total(n_i), total(np.concatenate([st.arrays[i]["s"] for st in items]))
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(n > 0, s / n, 0.0)
-        m2_i = np.concatenate([st.arrays[i]["m2"] for st in items])
-        m2 = total(m2_i + n_i * (mean_i - mean[codes]) ** 2)
-        arrays.append({"n": n, "s": s, "mean": mean, "m2": m2})
+        merged = {"n": n, "s": s, "mean": mean}
+        if "m2" in first:
+            m2_i = np.concatenate([st.arrays[i]["m2"] for st in items])
+            merged["m2"] = total(m2_i + n_i * (mean_i - mean[codes]) ** 2)
+        arrays.append(merged)
     return Stats(index, rows, arrays)
 
 

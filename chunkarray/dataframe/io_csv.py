@@ -487,17 +487,19 @@ def read_csv_graph(urlpath: Any, blocksize: Any = "64MiB", sample: int = _SAMPLE
 
 
 def _project(urlpath: Any, blocksize: Any, sample: int, kwargs: dict[str, Any],
-             columns: list[Any]) -> Any:
+             columns: list[Any], dictionary: Any = ()) -> Any:
     return read_csv_graph(urlpath, blocksize, sample, False, **kwargs, usecols=columns)
 
 
-def project_columns(df: Any, columns: list[Any]) -> Any:
+def project_columns(df: Any, columns: list[Any], dictionary: Any = ()) -> Any:
     """``df`` read again with only ``columns``, if ``df`` is a plain read; else None.
 
     For a DataFrame that is exactly a ``read_csv`` (without ``index_col``, ``names``,
     ``header``, ``usecols``) or a ``read_parquet``, the new collection reads only the
     given columns (in file order; select them to reorder). Collections call this when
     they know an operation needs only some columns (column selection, groupby).
+    ``dictionary``: text columns a Parquet read keeps as categoricals (a groupby on
+    them uses the codes; the meta says which columns that was done for).
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "a.csv")
@@ -515,7 +517,9 @@ def project_columns(df: Any, columns: list[Any]) -> Any:
     if project is None or not isinstance(meta, pd.DataFrame) or not all(
             c in meta.columns for c in columns) or len(df.__chunkarray_graph__().layers) != 1:
         return None
-    graph, new_name, new_meta, divisions = project(list(columns))
+    graph, new_name, new_meta, divisions = (
+        project(list(columns), dictionary=list(dictionary)) if dictionary
+        else project(list(columns)))
     if len(divisions) != len(df.divisions):
         return None
     return new_collection(graph, new_name, new_meta, divisions)

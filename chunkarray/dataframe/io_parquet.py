@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -61,6 +61,7 @@ class ParquetOptions:
     index: tuple[str, ...] | None  # columns made the index after reading
     expression: Any = None  # the filters as a pyarrow expression
     plain: bool = False  # ignore the stored pandas index (index= was given)
+    dictionary: tuple[str, ...] = ()  # text columns read as categoricals (for a groupby)
 
 
 def frame_from_table(table: pa.Table, options: ParquetOptions) -> pd.DataFrame:
@@ -78,7 +79,7 @@ def frame_from_table(table: pa.Table, options: ParquetOptions) -> pd.DataFrame:
 
 def read_parquet_piece(piece: Piece, options: ParquetOptions) -> pd.DataFrame:
     """Read one partition: the piece's row groups and the chosen columns."""
-    source = pq.ParquetFile(piece.path)
+    source = pq.ParquetFile(piece.path, read_dictionary=list(options.dictionary) or None)
     columns = list(options.read)
     if piece.row_groups is None:
         table = source.read(columns=columns)
@@ -155,14 +156,23 @@ class PieceValues:
 
 
 def read_parquet_graph(path: Any, columns: Any = None, filters: Any = None,
-                       index: Any = None) -> tuple[Graph, str, pd.DataFrame, tuple[Any, ...]]:
-    """The reading layer of :func:`read_parquet`: ``(graph, name, meta, divisions)``."""
+                       index: Any = None, dictionary: Any = ()
+                       ) -> tuple[Graph, str, pd.DataFrame, tuple[Any, ...]]:
+    """The reading layer of :func:`read_parquet`: ``(graph, name, meta, divisions)``.
+
+    ``dictionary``: string columns read as categoricals (their Parquet dictionary
+    pages are kept, not decoded), for a groupby on them (see ``project_columns``).
+    """
     files = dataset_files(path)
     metas = [pq.read_metadata(f) for f in files]
     schema = metas[0].schema.to_arrow_schema()
     if filters is not None:
         filters = normalize_filters(filters, schema.names)
     options = _options(schema, columns, filters, index)
+    dictionary = tuple(c for c in dictionary if c in options.keep and (
+        pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type)))
+    if dictionary:
+        options = replace(options, dictionary=dictionary)
     meta = frame_from_table(schema.empty_table().select(list(options.read)), options)
     stored = _stored_index(schema)
     sorted_column = None
@@ -172,17 +182,20 @@ def read_parquet_graph(path: Any, columns: Any = None, filters: Any = None,
     divisions = _divisions(ranges, meta, len(pieces))
     name = "read-parquet-" + tokenize(
         [(f, os.path.getmtime(f), os.path.getsize(f)) for f in files], PieceValues(pieces),
-        options.read, options.keep, filters, options.index,
+        options.read, options.keep, filters, options.index, options.dictionary,
     )
     layer = Blockwise(name, "i", read_parquet_piece, [(PieceValues(pieces), "i"),
                                                        (options, None)], {})
     # The same read of fewer columns (see io_csv.project_columns).
     layer.project = partial(_project, path, filters, index)  # type: ignore[attr-defined]
+    if dictionary:
+        meta = meta.astype({c: "category" for c in dictionary})
     return Graph.from_layer(layer), name, meta, divisions
 
 
-def _project(path: Any, filters: Any, index: Any, columns: list[Any]) -> Any:
-    return read_parquet_graph(path, columns, filters, index)
+def _project(path: Any, filters: Any, index: Any, columns: list[Any],
+             dictionary: Any = ()) -> Any:
+    return read_parquet_graph(path, columns, filters, index, dictionary)
 
 
 def read_parquet(path: Any, columns: Any = None, filters: Any = None, index: Any = None) -> Any:
