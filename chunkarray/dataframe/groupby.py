@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 
 from chunkarray.dataframe.core import Series, new_collection
-from chunkarray.dataframe.io_csv import project_columns
 from chunkarray.dataframe.groupby_stats import chunk_stats, finish_stats, is_fast, merge_stats
+from chunkarray.dataframe.io_csv import project_columns
 from chunkarray.dataframe.partitionwise import aligned_frames
 from chunkarray.dataframe.reductions import tree
 from chunkarray.dataframe.selection import check_columns
@@ -165,6 +165,8 @@ class _Plan:
         else:
             out = pd.concat(pieces, axis=1) if pieces else meta
             out.columns = meta.columns
+            if len(out) == 0 and not out.dtypes.equals(meta.dtypes):
+                out = out.astype(meta.dtypes)  # no groups: pandas' result is its meta
         if self.sort:
             out = out.sort_index()
         out.index.names = meta.index.names

@@ -2,7 +2,8 @@
 ``drop``, ``apply``, ``map`` and ``reset_index``.
 
 Column names are checked against the meta when the graph is built: a missing
-column is a KeyError naming it and listing the columns there are.
+column is a KeyError naming it and listing the columns there are. Selecting columns
+of a plain ``read_csv`` or ``read_parquet`` reads only those columns.
 
 >>> import pandas as pd
 >>> from chunkarray.dataframe import from_pandas
@@ -24,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from chunkarray.dataframe.core import DataFrame, Frame, Series, new_collection
+from chunkarray.dataframe.io_csv import project_columns
 from chunkarray.dataframe.meta import as_meta, make_meta, nonempty
 from chunkarray.dataframe.methods import call_method, check_positive
 from chunkarray.dataframe.partitionwise import partitionwise
@@ -54,11 +56,20 @@ def getitem_frame(frame: DataFrame, key: Any) -> Any:
         return frame.loc[key]
     if isinstance(key, (list, pd.Index)):
         check_columns(frame, list(key), f"DataFrame[{list(key)!r}]")
-        return partitionwise(operator.getitem, frame, list(key), label="getitem")
+        return partitionwise(operator.getitem, _pruned(frame, list(key)), list(key),
+                             label="getitem")
     if isinstance(key, Frame):
         return partitionwise(_filter, frame, key, label="getitem")
     check_columns(frame, [key], f"DataFrame[{key!r}]")
-    return partitionwise(operator.getitem, frame, key, label="getitem")
+    return partitionwise(operator.getitem, _pruned(frame, [key]), key, label="getitem")
+
+
+def _pruned(frame: DataFrame, columns: list[Any]) -> Any:
+    """``frame`` read with only ``columns`` if it is a plain read_csv / read_parquet."""
+    if len(set(columns)) == len(frame.meta.columns):
+        return frame
+    pruned = project_columns(frame, list(dict.fromkeys(columns)))
+    return frame if pruned is None else pruned
 
 
 def getitem_series(series: Series, key: Any) -> Any:
