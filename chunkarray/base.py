@@ -127,10 +127,11 @@ def compute(
 
     Parameters
     ----------
-    scheduler : {"threads", "sync"}, optional
-        Defaults to the ``scheduler`` setting.
+    scheduler : {"threads", "processes", "sync"}, optional
+        Defaults to the ``scheduler`` setting when it is set, else to what the
+        collections prefer when they agree (bags: ``"processes"``), else threads.
     num_workers : int, optional
-        Threads to use; defaults to the ``num_workers`` setting.
+        Threads or processes to use; defaults to the ``num_workers`` setting.
     optimize_graph : bool, optional
         Fuse the graph before running it; the ``optimize_graph`` setting by default.
 

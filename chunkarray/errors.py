@@ -58,3 +58,11 @@ class MetaMismatchError(ChunkArrayValueError):
 
 class WorkerError(ChunkArrayError, RuntimeError):
     """A worker process died, or failed with an exception that could not be sent back."""
+
+
+class CommandError(ChunkArrayError, RuntimeError):
+    """A command-line command cannot run: printed as one line, exit code 1."""
+
+
+class UsageError(ChunkArrayValueError):
+    """A command-line option's value does not fit the data: one line, exit code 2."""

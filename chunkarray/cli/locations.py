@@ -16,18 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chunkarray.errors import ChunkArrayError, ChunkArrayValueError
+from chunkarray.errors import CommandError, UsageError
 
 HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf", ".he5")
 ZARR_MARKERS = ("zarr.json", ".zarray", ".zgroup")
-
-
-class CommandError(ChunkArrayError):
-    """A command cannot run: printed as one line, exit code 1."""
-
-
-class UsageError(ChunkArrayValueError):
-    """An option's value does not fit the data: printed as one line, exit code 2."""
 
 
 @dataclass(frozen=True, slots=True)
