@@ -59,7 +59,7 @@ def _codes(key: pd.Series, dropna: bool, use_categories: bool,
         if key_dtype is not None and not isinstance(key_dtype, pd.CategoricalDtype):
             # read as categorical only for this groupby (sorted, dropna): the codes are
             # the groups; the keys get the column's own dtype back
-            codes = key.cat.codes.to_numpy()
+            codes = key.cat.codes.to_numpy().astype(np.intp)  # bincount's own type
             cats = key.cat.categories
             return codes, pd.Index(cats.astype(key_dtype), name=key.name)
         if use_categories:

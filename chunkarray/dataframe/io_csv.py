@@ -42,7 +42,7 @@ import csv
 import io
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -133,6 +133,7 @@ class CsvOptions:
     user_dtype: Any = None
     arrow: ArrowPlan | None = None  # set when pyarrow can parse the blocks as pandas would
     default_index: bool = True  # partitions are numbered 0, 1, ... (no index column)
+    dictionary: tuple[str, ...] = ()  # text columns given as categoricals (for a groupby)
 
 
 def _header_count(kwargs: dict[str, Any], splitting: bool) -> int:
@@ -245,7 +246,8 @@ def _parse_arrow(data: bytes, options: CsvOptions) -> pd.DataFrame | None:
                             split_blocks=True)  # no copy to join the float columns
     meta = options.meta
     if list(frame.columns) != list(meta.columns) or not all(
-            a == b for a, b in zip(frame.dtypes, meta.dtypes)):
+            a == b or c in options.dictionary and isinstance(a, pd.CategoricalDtype)
+            for c, a, b in zip(frame.columns, frame.dtypes, meta.dtypes)):
         return None  # a missing value in an int or bool column: pandas' dtype differs
     return frame
 
@@ -306,7 +308,11 @@ def read_csv_block(where: tuple[int, CsvBlock], options: CsvOptions) -> pd.DataF
             frame = frame.iloc[block.prefix_rows:]
             if options.default_index:
                 frame.index = pd.RangeIndex(len(frame))
-        frame = conform(frame, options.meta, f"partition {partition} ({block.path!r})")
+        frame = conform(frame, options.meta, f"partition {partition} ({block.path!r})",
+                        skip=options.dictionary)
+        for column in options.dictionary:
+            if not isinstance(frame[column].dtype, pd.CategoricalDtype):
+                frame[column] = frame[column].astype("category")
     if options.path_column is not None:
         frame[options.path_column] = pd.Categorical(
             [block.path] * len(frame), categories=options.paths
@@ -332,15 +338,19 @@ def _conform_column(values: pd.Series | pd.Index, dtype: Any, column: Any,
     )
 
 
-def conform(frame: pd.DataFrame, meta: pd.DataFrame, where: str) -> pd.DataFrame:
-    """``frame`` with the dtypes of ``meta``, or an error naming ``where`` and both dtypes."""
+def conform(frame: pd.DataFrame, meta: pd.DataFrame, where: str,
+            skip: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``frame`` with the dtypes of ``meta``, or an error naming ``where`` and both dtypes.
+
+    Columns in ``skip`` that ``frame`` holds as categoricals are left so."""
     if list(frame.columns) != list(meta.columns):
         raise MetaMismatchError(
             f"read_csv: {where}: columns {list(frame.columns)} differ from the first rows' "
             f"{list(meta.columns)}"
         )
     changed = {c: _conform_column(frame[c], meta[c].dtype, c, where)
-               for c in meta.columns if frame[c].dtype != meta[c].dtype}
+               for c in meta.columns if frame[c].dtype != meta[c].dtype and not (
+                   c in skip and isinstance(frame[c].dtype, pd.CategoricalDtype))}
     if changed:
         frame = frame.assign(**{str(k): v for k, v in changed.items()}) if all(
             isinstance(k, str) for k in changed) else _assign_any(frame, changed)
@@ -467,20 +477,30 @@ def _path_column(include: bool | str, meta: pd.DataFrame) -> str | None:
 
 
 def read_csv_graph(urlpath: Any, blocksize: Any = "64MiB", sample: int = _SAMPLE,
-                   include_path_column: bool | str = False,
+                   include_path_column: bool | str = False, dictionary: Any = (),
                    **kwargs: Any) -> tuple[Graph, str, pd.DataFrame, tuple[None, ...]]:
-    """The reading layer of :func:`read_csv`: ``(graph, name, meta, divisions)``."""
+    """The reading layer of :func:`read_csv`: ``(graph, name, meta, divisions)``.
+
+    ``dictionary``: text columns that pyarrow parses straight into categoricals
+    (their codes group a groupby; see ``project_columns``); ignored unless pyarrow
+    parses the blocks.
+    """
     blocks, options = plan_csv(urlpath, blocksize, sample, include_path_column, kwargs)
+    if dictionary and options.arrow is not None:
+        options = _with_dictionary(options, dictionary)
     name = "read-csv-" + tokenize(
         blocks, [(p, os.path.getmtime(p), os.path.getsize(p)) for p in options.paths],
-        sorted(kwargs.items(), key=lambda kv: kv[0]), include_path_column,
+        sorted(kwargs.items(), key=lambda kv: kv[0]), include_path_column, options.dictionary,
     )
     layer = Blockwise(name, "i", read_csv_block, [(blocks, "i"), (options, None)], {})
-    if not set(kwargs) & {"index_col", "names", "header", "usecols"} and not include_path_column:
+    if not set(kwargs) & {"index_col", "names", "header"} and not include_path_column and (
+            all(isinstance(c, str) for c in kwargs.get("usecols") or ())):
         # The same read of fewer columns (see project_columns).
         layer.project = partial(_project, urlpath, blocksize, sample,  # type: ignore[attr-defined]
                                 kwargs)
     meta = options.meta
+    if options.dictionary:
+        meta = meta.astype({c: "category" for c in options.dictionary})
     if options.path_column is not None:
         meta = meta.assign(**{options.path_column: pd.Categorical([], categories=options.paths)})
     return Graph.from_layer(layer), name, meta, (None,) * (len(blocks.blocks) + 1)
@@ -488,18 +508,32 @@ def read_csv_graph(urlpath: Any, blocksize: Any = "64MiB", sample: int = _SAMPLE
 
 def _project(urlpath: Any, blocksize: Any, sample: int, kwargs: dict[str, Any],
              columns: list[Any], dictionary: Any = ()) -> Any:
-    return read_csv_graph(urlpath, blocksize, sample, False, **kwargs, usecols=columns)
+    kwargs = {k: v for k, v in kwargs.items() if k != "usecols"}  # columns are a subset
+    return read_csv_graph(urlpath, blocksize, sample, False, dictionary, **kwargs,
+                          usecols=columns)
+
+
+def _with_dictionary(options: CsvOptions, dictionary: Any) -> CsvOptions:
+    plan = options.arrow
+    assert plan is not None
+    columns = tuple(c for c in dictionary if c in options.meta.columns
+                    and _is_text(options.meta[c].dtype))
+    if not columns:
+        return options
+    types = {**plan.types, **{c: pa.dictionary(pa.int32(), pa.large_string()) for c in columns}}
+    return replace(options, arrow=replace(plan, types=types), dictionary=columns)
 
 
 def project_columns(df: Any, columns: list[Any], dictionary: Any = ()) -> Any:
     """``df`` read again with only ``columns``, if ``df`` is a plain read; else None.
 
     For a DataFrame that is exactly a ``read_csv`` (without ``index_col``, ``names``,
-    ``header``, ``usecols``) or a ``read_parquet``, the new collection reads only the
+    ``header``; ``usecols`` only as names) or a ``read_parquet``, the new collection reads only the
     given columns (in file order; select them to reorder). Collections call this when
     they know an operation needs only some columns (column selection, groupby).
-    ``dictionary``: text columns a Parquet read keeps as categoricals (a groupby on
-    them uses the codes; the meta says which columns that was done for).
+    ``dictionary``: text columns read as categoricals where that is cheap (Parquet
+    dictionary pages, pyarrow's CSV parser): a groupby on them uses the codes; the
+    new meta says for which columns that was done.
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "a.csv")

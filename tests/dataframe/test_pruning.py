@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
@@ -64,8 +65,6 @@ def _write_parquet(tmp_path, frame: pd.DataFrame, files: int) -> str:
 
 
 def pa_table(frame: pd.DataFrame):
-    import pyarrow as pa
-
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
@@ -117,32 +116,45 @@ def test_column_selection_reads_only_those_columns(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(df.assign(v=1)[["x"]].compute(), whole[["x"]])
 
 
-def _csv_recorder(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
+def _csv_recorder(monkeypatch: pytest.MonkeyPatch, refuse_every: int = 0,
+                  types: list[dict] | None = None) -> list[tuple[str, ...]]:
+    """Records the columns pyarrow parses; refuses every ``refuse_every``-th block (it
+    is then parsed by pandas, as one pyarrow cannot read)."""
     seen: list[tuple[str, ...]] = []
     real = io_csv.read_csv_arrow
 
-    def wrapped(data, delimiter, include, types):
+    def wrapped(data, delimiter, include, given):
         seen.append(tuple(include))
-        return real(data, delimiter, include, types)
+        if types is not None:
+            types.append({c: str(t) for c, t in given.items() if c in include})
+        if refuse_every and len(seen) % refuse_every == 0:
+            raise pa.ArrowInvalid("refused by the test")
+        return real(data, delimiter, include, given)
 
     monkeypatch.setattr(io_csv, "read_csv_arrow", wrapped)
     return seen
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(frame=frames(), blocksize=st.sampled_from([200, 1000, None]),
-       spec=st.sampled_from(SPECS))
-def test_groupby_reads_only_needed_csv_columns(tmp_path_factory, frame, blocksize, spec):
+       spec=st.sampled_from(SPECS), usecols=st.sampled_from([None, ["name", "x", "y", "w"]]),
+       refuse_every=st.sampled_from([0, 2]))
+def test_groupby_reads_only_needed_csv_columns(tmp_path_factory, frame, blocksize, spec,
+                                               usecols, refuse_every):
     path = str(tmp_path_factory.mktemp("c") / "data.csv")
     frame.to_csv(path, index=False)
-    expected = pd.read_csv(path).groupby("name").agg(spec)
+    expected = pd.read_csv(path, usecols=usecols).groupby("name").agg(spec)
+    types: list[dict] = []
     with pytest.MonkeyPatch.context() as mp:
-        seen = _csv_recorder(mp)
-        df = cad.read_csv(path, blocksize=blocksize)
+        seen = _csv_recorder(mp, refuse_every, types)
+        df = cad.read_csv(path, blocksize=blocksize, usecols=usecols)
         got = df.groupby("name").agg(spec).compute(scheduler="sync")
     pd.testing.assert_frame_equal(got, expected)
     assert all(set(s) <= {"name", "x", "y"} for s in seen)
-    assert df.columns.tolist() == list(frame.columns)  # the collection itself is unchanged
+    if frame["name"].notna().any():  # (else pandas reads the names as numbers)
+        # the keys are parsed straight into dictionary codes
+        assert all(t["name"].startswith("dictionary<") for t in types)
+    assert df.columns.tolist() == (usecols or list(frame.columns))  # df is unchanged
 
 
 def test_csv_column_selection_and_dtypes(tmp_path, monkeypatch):
