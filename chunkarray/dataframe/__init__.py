@@ -10,12 +10,13 @@
 
 from __future__ import annotations
 
+from chunkarray.dataframe import persist as _persist  # noqa: F401 - persist(store=...) hook
 from chunkarray.dataframe.combine import concat, merge
 from chunkarray.dataframe.core import DataFrame, Index, Scalar, Series, new_collection
 from chunkarray.dataframe.creation import from_array, from_delayed, from_pandas
-from chunkarray.dataframe.io_csv import read_csv, to_csv
+from chunkarray.dataframe.io_csv import read_csv
 from chunkarray.dataframe.io_parquet import read_parquet, to_parquet
-from chunkarray.dataframe import persist as _persist  # noqa: F401 - persist(store=...) hook
+from chunkarray.dataframe.io_write import to_csv
 from chunkarray.dataframe.partitionwise import partitionwise
 
 __all__ = [

@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from chunkarray.dataframe.io_csv import PartitionValues, finish_writes, meta_of, partition_writes
+from chunkarray.dataframe.io_write import PartitionValues, finish_writes, meta_of, partition_writes
 from chunkarray.errors import ChunkArrayTypeError, ChunkArrayValueError
 from chunkarray.graph.blockwise import Blockwise
 from chunkarray.graph.graph import Graph
