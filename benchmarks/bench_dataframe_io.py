@@ -14,8 +14,9 @@ The query, the same code for both libraries::
         .groupby("name").agg({"x": "mean", "y": "std"}).compute()
 
 Both read only the three columns the query needs. With ``--all-columns`` the query is
-also run without naming them: Dask then prunes the columns by itself (its expression
-optimizer), chunkarray reads every column. Dask uses its default threaded scheduler and
+also run without naming them: both then prune the columns by themselves (Dask in its
+expression optimizer, chunkarray's groupby by reading a plain read again with only the
+columns it needs; it also reads the key ``name`` as dictionary codes). Dask uses its default threaded scheduler and
 blocksize; chunkarray its default ``blocksize="64MiB"`` and
 ``memory_limit="1GiB"``. Each run is a fresh subprocess (time from the read call to
 the result, peak RSS from ``ru_maxrss`` and a psutil sampler); contenders alternate
@@ -188,8 +189,8 @@ def _arguments() -> argparse.Namespace:
                                                        "chunkarray-bench-dataframe-io"))
     parser.add_argument("--only", choices=["csv", "parquet"], default=None)
     parser.add_argument("--all-columns", action="store_true",
-                        help="also run the query without naming the columns (Dask prunes "
-                             "them by itself; chunkarray reads every column)")
+                        help="also run the query without naming the columns (both prune "
+                             "them by themselves)")
     parser.add_argument("--prepare", action="store_true", help="only write the datasets")
     parser.add_argument("--size", default=None, help="dataset size, e.g. 256MiB (overrides)")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
