@@ -19,10 +19,11 @@ from chunkarray.array.creation import (
 from chunkarray.array.elementwise import *  # noqa: F403 - the ufunc table
 from chunkarray.array.elementwise import astype, clip, imag, isclose, real, round, where
 from chunkarray.array.io import from_npy, from_zarr, store, to_hdf5, to_npy, to_zarr
+from chunkarray.array.join import concatenate, stack
 from chunkarray.array.manipulation import (
-    broadcast_to, concatenate, expand_dims, moveaxis, ravel, reshape, squeeze, stack, swapaxes,
-    transpose,
+    broadcast_to, expand_dims, moveaxis, squeeze, swapaxes, transpose,
 )
+from chunkarray.array.reshape import ravel, reshape
 from chunkarray.array.linalg import dot, matmul, tensordot
 from chunkarray.array.rechunk import rechunk
 from chunkarray.array.reductions import (

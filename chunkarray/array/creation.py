@@ -236,7 +236,7 @@ def asarray(
     if isinstance(a, Array):
         return a if dtype is None or np.dtype(dtype) == a.dtype else a.astype(dtype)
     if isinstance(a, (list, tuple)) and any(isinstance(v, Array) for v in a):
-        from chunkarray.array.manipulation import stack
+        from chunkarray.array.join import stack
 
         out: Array = stack([asarray(v) for v in a])
         return out if dtype is None else out.astype(dtype)

@@ -68,7 +68,7 @@ def _cumulative(a: Any, axis: Any, dtype: Any, out: Any, name: str,
             f"{name}: out= is not supported on chunkarray arrays (they are immutable)"
         )
     if axis is None and x.ndim > 1:
-        from chunkarray.array.manipulation import ravel
+        from chunkarray.array.reshape import ravel
 
         x = ravel(x)
     if axis is not None:

@@ -361,7 +361,7 @@ def take(a: Array, indices: Any, axis: int | None = None, out: Any = None,
         raise NotImplementedError(f"take: mode={mode!r} is not supported; only 'raise' is")
     if axis is None:
         if a.ndim != 1:
-            from chunkarray.array.manipulation import ravel
+            from chunkarray.array.reshape import ravel
 
             a = ravel(a)
         axis = 0

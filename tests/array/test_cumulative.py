@@ -25,7 +25,7 @@ from chunkarray.testing.assert_eq import assert_eq
 from chunkarray.testing.strategies import arrays_and_chunks, axis_for, dtypes, shapes
 
 NAMES = ["cumsum", "cumprod", "nancumsum", "nancumprod"]
-HAS_RAVEL = importlib.util.find_spec("chunkarray.array.manipulation") is not None
+HAS_RAVEL = importlib.util.find_spec("chunkarray.array.reshape") is not None
 
 
 def small_products(dtype: np.dtype[Any]) -> st.SearchStrategy[Any]:
@@ -165,7 +165,7 @@ def test_bad_arguments_raise_when_building() -> None:
         C.nancumsum(x, axis=0, out=np.empty((3, 4)))
 
 
-@pytest.mark.skipif(not HAS_RAVEL, reason="needs chunkarray.array.manipulation.ravel")
+@pytest.mark.skipif(not HAS_RAVEL, reason="needs chunkarray.array.reshape.ravel")
 def test_axis_none_flattens() -> None:
     a = np.arange(12).reshape(3, 4)
     assert_eq(C.cumsum(from_array(a, chunks=2)), np.cumsum(a))

@@ -12,11 +12,17 @@ from hypothesis import strategies as st
 
 from chunkarray.array.core import Array
 from chunkarray.array.creation import from_array
+from chunkarray.array.join import JoinLayer, concatenate, stack
 from chunkarray.array.manipulation import (
-    JoinLayer, broadcast_to, concatenate, expand_dims, moveaxis, ravel, reshape, squeeze, stack,
-    swapaxes, transpose,
+    broadcast_to,
+    expand_dims,
+    moveaxis,
+    squeeze,
+    swapaxes,
+    transpose,
 )
 from chunkarray.array.rechunk import RechunkLayer
+from chunkarray.array.reshape import ravel, reshape
 from chunkarray.graph.optimize import cull
 from chunkarray.graph.task import Alias
 from chunkarray.testing.assert_eq import assert_eq
