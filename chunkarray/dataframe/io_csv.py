@@ -21,7 +21,7 @@ whole file.
 
 When the options are plain (``sep``, ``usecols``, ``dtype`` only, a one-line header,
 no index column) and every dtype of ``meta`` is int64, float64, bool or text, blocks
-are parsed by pyarrow with those types fixed and pandas' missing-value markers (it
+(a file that is one block memory-mapped, not read into a copy) are parsed by pyarrow with those types fixed and pandas' missing-value markers (it
 holds no GIL, so partitions parse in parallel); a block pyarrow cannot read so, or
 whose result would differ in dtype, is parsed by pandas.
 
@@ -287,8 +287,10 @@ def read_csv_block(where: tuple[int, CsvBlock], options: CsvOptions) -> pd.DataF
     """Read one partition: the lines of a block, parsed after the file's prefix."""
     partition, block = where
     prefix = b"" if block.first else block.prefix
-    data = read_block(block.path, block.offset, block.length, options.delimiter,
-                      block.compression, prefix=prefix)
+    data = _mapped_file(block) if options.arrow is not None else None
+    if data is None:
+        data = read_block(block.path, block.offset, block.length, options.delimiter,
+                          block.compression, prefix=prefix)
     if _is_blank(data, len(prefix)):
         frame = options.meta.copy()
     else:
@@ -312,6 +314,17 @@ def read_csv_block(where: tuple[int, CsvBlock], options: CsvOptions) -> pd.DataF
 
 
 read_csv_block.rereadable = True  # type: ignore[attr-defined]
+
+
+def _mapped_file(block: CsvBlock) -> Any:
+    """The whole file memory-mapped (no copy for pyarrow to parse), if ``block`` is an
+    uncompressed file's only block; else None."""
+    if block.compression is not None or not block.first or block.offset:
+        return None
+    with pa.memory_map(block.path) as mapped:
+        if block.length is not None and mapped.size() > block.length:
+            return None
+        return mapped.read_buffer()  # keeps the mapping alive
 
 
 def _conform_column(values: pd.Series | pd.Index, dtype: Any, column: Any,

@@ -330,3 +330,24 @@ def test_project_columns(tmp_path):
     assert io_csv.project_columns(df, ["nope"]) is None
     assert io_csv.project_columns(df.map_partitions(lambda p: p), ["a"]) is None
     assert io_csv.project_columns(read_csv(path, index_col="a"), ["b"]) is None
+
+
+def test_one_block_files_are_memory_mapped(tmp_path, monkeypatch):
+    frame = pd.DataFrame({"k": list("abcab") * 8, "v": np.arange(40) * 0.25})
+    path = _write(tmp_path, frame, index=False)
+    reads = []
+    real = io_csv.read_block
+    monkeypatch.setattr(io_csv, "read_block", lambda *a, **k: reads.append(a) or real(*a, **k))
+    whole = read_csv(path)
+    reads.clear()  # (the meta is read from a sample when the graph is built)
+    pd.testing.assert_frame_equal(whole.compute(scheduler="sync"), pd.read_csv(path))
+    assert reads == []  # parsed from the mapping, not from a copy
+    split = read_csv(path, blocksize=100)
+    reads.clear()
+    pd.testing.assert_frame_equal(split.compute(scheduler="sync").reset_index(drop=True),
+                                  pd.read_csv(path))
+    assert len(reads) == split.npartitions > 1
+    empty = str(tmp_path / "empty.csv")
+    with open(empty, "w") as f:
+        f.write("k,v\n")
+    pd.testing.assert_frame_equal(read_csv(empty).compute(), pd.read_csv(empty))
