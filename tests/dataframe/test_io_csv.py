@@ -14,9 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chunkarray as ca
-from chunkarray.dataframe.core import new_collection
-from chunkarray.dataframe.creation import from_pandas
 from chunkarray.dataframe import io_csv
+from chunkarray.dataframe.creation import from_pandas
 from chunkarray.dataframe.io_csv import plan_csv, read_csv, to_csv
 from chunkarray.errors import MetaMismatchError, NoFilesFoundError
 
