@@ -34,7 +34,9 @@ class Callback(Protocol):
     ``on_task_start`` (optional: called only when a callback defines it) runs in the
     worker thread just before the task, with the worker's number (0 is the calling
     thread); ``on_task_end`` runs in the same thread once the task's result is
-    recorded. Callbacks must be thread-safe.
+    recorded. ``on_progress(done, total)`` (optional) is called once per batch of
+    finished tasks, for callbacks that need only the count. Callbacks must be
+    thread-safe.
     """
 
     def on_start(self, total: int) -> None: ...

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from chunkarray.runtime import events
-from chunkarray.typing import Key
 
 __all__ = ["Diagnostic"]
 
@@ -19,9 +18,11 @@ __all__ = ["Diagnostic"]
 class Diagnostic:
     """A callback that registers itself for the duration of a ``with`` block.
 
-    Subclasses override ``on_start(total)``, ``on_task_end(key, done, total)`` and
-    ``on_finish(error)`` (the scheduler calls them; they must be thread-safe and
-    cheap) and may add ``on_task_start(key, worker)``.
+    Subclasses override ``on_start(total)`` and ``on_finish(error)`` and add what
+    they need of ``on_task_start(key, worker)``, ``on_task_end(key, done, total)``
+    (per task) and ``on_progress(done, total)`` (once per batch of finished tasks);
+    the scheduler calls only the methods a callback defines, so none costs anything
+    unless used. They must be thread-safe and cheap.
 
     Examples
     --------
@@ -37,9 +38,6 @@ class Diagnostic:
     """
 
     def on_start(self, total: int) -> None:
-        pass
-
-    def on_task_end(self, key: Key, done: int, total: int) -> None:
         pass
 
     def on_finish(self, error: BaseException | None) -> None:

@@ -1,7 +1,7 @@
 """A progress bar for computes: tasks done of total, percentage, elapsed time, rate.
 
-Overhead is one attribute store per finished task (the scheduler calls
-``on_task_end`` with the running count); a small thread redraws the bar at most
+Overhead is one attribute store per batch of finished tasks (the scheduler calls
+``on_progress`` with the running count); a small thread redraws the bar at most
 every ``dt`` seconds, so the cost does not grow with the number of tasks. The bar
 is tqdm's: a text bar in a terminal, a widget in Jupyter (``tqdm.auto``).
 
@@ -19,7 +19,6 @@ from typing import Any, TextIO
 
 from chunkarray.diagnostics.callback import Diagnostic
 from chunkarray.errors import ChunkArrayValueError
-from chunkarray.typing import Key
 
 __all__ = ["ProgressBar"]
 
@@ -78,8 +77,8 @@ class ProgressBar(Diagnostic):
                                             name="chunkarray-progress", daemon=True)
             self._thread.start()
 
-    def on_task_end(self, key: Key, done: int, total: int) -> None:
-        if total == self._total:  # the only per-task work; redraws happen in the refresh thread
+    def on_progress(self, done: int, total: int) -> None:
+        if total == self._total:  # the only per-batch work; redraws happen in the refresh thread
             self._done = done
 
     def on_finish(self, error: BaseException | None) -> None:

@@ -63,6 +63,10 @@ class RunState:
         self.runner = runner
         # Only callbacks that define on_task_start are called before each task.
         self.starters = [cb.on_task_start for cb in callbacks if hasattr(cb, "on_task_start")]
+        # Per-task ends for callbacks that define them; counts once per batch for the
+        # ones that only need how many tasks are done (progress bars).
+        self.enders = [cb.on_task_end for cb in callbacks if hasattr(cb, "on_task_end")]
+        self.progressers = [cb.on_progress for cb in callbacks if hasattr(cb, "on_progress")]
         self.priority = priority
         self.num_workers = num_workers
         self.callbacks = callbacks
@@ -168,12 +172,14 @@ class RunState:
         self.remaining -= n
         if n:
             self.tiny = elapsed / n < _TINY
-        if self.callbacks:
+        if self.enders:
             count = self.total - self.remaining - n
             for key, _ in done:
                 count += 1
-                for cb in self.callbacks:
-                    cb.on_task_end(key, count, self.total)
+                for on_task_end in self.enders:
+                    on_task_end(key, count, self.total)
+        for on_progress in self.progressers:
+            on_progress(self.total - self.remaining, self.total)
         if ready or inner or self.remaining == 0:
             self.cond.notify_all()
 

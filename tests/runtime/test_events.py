@@ -116,3 +116,29 @@ def test_runner_error_reaches_caller_with_key_note() -> None:
     with pytest.raises(ZeroDivisionError, match="boom") as info:
         run(tasks, ["total"], priority, 2, runner=runner)
     assert any("('a', 1)" in n for n in info.value.__notes__)
+
+
+@pytest.mark.parametrize("num_workers", [1, 2])
+def test_on_progress_counts_up_to_total_once_per_batch(num_workers: int) -> None:
+    class Progress:
+        def __init__(self) -> None:
+            self.lock = threading.Lock()
+            self.seen: list[tuple[int, int]] = []
+
+        def on_start(self, total: int) -> None:
+            pass
+
+        def on_progress(self, done: int, total: int) -> None:
+            with self.lock:
+                self.seen.append((done, total))
+
+        def on_finish(self, error: BaseException | None) -> None:
+            pass
+
+    tasks, priority = _chain_and_fan(300)
+    prog = Progress()
+    run(tasks, ["total"], priority, num_workers, callbacks=[prog])
+    counts = [d for d, _ in prog.seen]
+    assert counts == sorted(counts) and counts[-1] == 301
+    assert {t for _, t in prog.seen} == {301}
+    assert len(counts) <= 301  # at most one call per task; batches make it fewer
