@@ -193,12 +193,10 @@ class DataFrame(Frame):
         return iter(self._meta.columns)
 
 
-class Series(Frame, SeriesMethods, AccessorMixin):
-    """A lazy pandas Series split into partitions along the index."""
+class OneDimensional(Frame):
+    """What Series and Index share: a name, one dtype, iteration partition by partition."""
 
     __slots__ = ()
-    _pandas_type = pd.Series
-    _kind = "Series"
 
     @property
     def name(self) -> Any:
@@ -207,6 +205,17 @@ class Series(Frame, SeriesMethods, AccessorMixin):
     @property
     def dtype(self) -> Any:
         return self._meta.dtype
+
+    def __iter__(self) -> Iterator[Any]:
+        return iterate_values(self)
+
+
+class Series(OneDimensional, SeriesMethods, AccessorMixin):
+    """A lazy pandas Series split into partitions along the index."""
+
+    __slots__ = ()
+    _pandas_type = pd.Series
+    _kind = "Series"
 
     @property
     def ndim(self) -> int:
@@ -217,27 +226,13 @@ class Series(Frame, SeriesMethods, AccessorMixin):
 
         return getitem_series(self, key)
 
-    def __iter__(self) -> Iterator[Any]:
-        return iterate_values(self)
 
-
-class Index(Frame):
+class Index(OneDimensional):
     """A lazy pandas Index split into partitions."""
 
     __slots__ = ()
     _pandas_type = pd.Index
     _kind = "Index"
-
-    @property
-    def name(self) -> Any:
-        return self._meta.name
-
-    @property
-    def dtype(self) -> Any:
-        return self._meta.dtype
-
-    def __iter__(self) -> Iterator[Any]:
-        return iterate_values(self)
 
 
 def iterate_values(frame: Frame) -> Iterator[Any]:
